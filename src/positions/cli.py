@@ -1,0 +1,103 @@
+"""The ``positions`` command: a thin typer layer over the Python API.
+
+Each command lives in its own module under :mod:`positions.commands` and
+registers itself on :data:`app`.  Errors raised as :class:`PositionsError` are
+printed as one ``Error:`` line on standard error with their exit code; any
+other exception is a bug, shown with a traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from positions.errors import PositionsError
+
+app = typer.Typer(
+    name="positions",
+    help=(
+        "A knowledge base of negotiation positions: who demanded what of whom, who answered "
+        "how, where, when, and on whose report.\n\n"
+        "Without --kb, the base is $POSITIONS_KB, else the current folder if it holds "
+        "ontology/, data/ and queries/, else the base bundled with positions."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+class State:
+    """Options given before the command name, shared by every command."""
+
+    kb_path: Path | None = None
+    debug: bool = False
+
+
+state = State()
+
+
+@app.callback()
+def _global_options(
+    kb: Annotated[
+        Path | None,
+        typer.Option(
+            "--kb",
+            help="Folder of the knowledge base (ontology/, data/, queries/).",
+            envvar="POSITIONS_KB",
+            show_envvar=True,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
+    ] = False,
+) -> None:
+    state.kb_path = kb
+    state.debug = debug
+
+
+def open_kb():  # noqa: ANN201 - typed in kb.py; imported lazily for start-up speed
+    """The base chosen by the global options."""
+    from positions.kb import KnowledgeBase
+
+    return KnowledgeBase.open(state.kb_path)
+
+
+def fail(error: PositionsError) -> None:
+    """Print a user error and exit with its code."""
+    print(f"Error: {error}", file=sys.stderr)
+    raise typer.Exit(code=error.exit_code)
+
+
+def _register_commands() -> None:
+    from positions.commands import register_all
+
+    register_all(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    try:
+        app(standalone_mode=True)
+    except PositionsError as error:  # raised outside a command body
+        print(f"Error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        sys.exit(130)
+    except Exception:
+        if state.debug:
+            raise
+        print(
+            "Error: an unexpected internal error occurred; rerun with --debug for details "
+            "and please report it.",
+            file=sys.stderr,
+        )
+        sys.exit(3)

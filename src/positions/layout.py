@@ -1,0 +1,93 @@
+"""Where a knowledge base lives on disk, and which files make it up.
+
+A base is a folder with ``ontology/`` (vocabulary and concept schemes),
+``ontology/shapes/`` (SHACL), ``data/`` (facts) and ``queries/`` (saved SPARQL).
+This module only finds files; it reads none of them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from positions.errors import NotABase
+
+ENV_VAR = "POSITIONS_KB"
+RDF_SUFFIXES = (".ttl",)
+
+
+def is_base(folder: Path) -> bool:
+    """True when ``folder`` is laid out as a knowledge base."""
+    return all((folder / part).is_dir() for part in ("ontology", "data", "queries"))
+
+
+def bundled_base() -> Path:
+    """The base shipped with the package (inside the wheel, or the source checkout)."""
+    inside_wheel = Path(__file__).parent / "_base"
+    if is_base(inside_wheel):
+        return inside_wheel
+    checkout = Path(__file__).resolve().parents[2]
+    if is_base(checkout):
+        return checkout
+    raise NotABase("the bundled knowledge base is missing from this installation")
+
+
+def locate_base(explicit: Path | str | None = None) -> Path:
+    """Pick the base: ``explicit``, else $POSITIONS_KB, else the current folder, else bundled."""
+    for candidate, origin in ((explicit, "--kb"), (os.environ.get(ENV_VAR), f"${ENV_VAR}")):
+        if candidate:
+            folder = Path(candidate).expanduser()
+            if not folder.is_dir():
+                raise NotABase(f"{origin} {folder}: no such folder")
+            if not is_base(folder):
+                raise NotABase(
+                    f"{origin} {folder}: not a knowledge base "
+                    "(it needs ontology/, data/ and queries/ folders)"
+                )
+            return folder.resolve()
+    if is_base(Path.cwd()):
+        return Path.cwd().resolve()
+    return bundled_base()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files of one base, in a stable (sorted) order."""
+
+    root: Path
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "ontology" / "shapes"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    def ontology_files(self) -> list[Path]:
+        return _rdf_files(self.ontology_dir, recursive=False)
+
+    def shapes_files(self) -> list[Path]:
+        return _rdf_files(self.shapes_dir, recursive=True)
+
+    def data_files(self) -> list[Path]:
+        return _rdf_files(self.data_dir, recursive=True)
+
+    def query_files(self) -> list[Path]:
+        return sorted(self.queries_dir.glob("*.rq"))
+
+
+def _rdf_files(folder: Path, *, recursive: bool) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    pattern = "**/*" if recursive else "*"
+    return sorted(p for p in folder.glob(pattern) if p.suffix in RDF_SUFFIXES and p.is_file())
