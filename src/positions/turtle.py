@@ -1,0 +1,359 @@
+"""A deterministic Turtle writer: identical triples give byte-identical text.
+
+rdflib's serialisers order subjects by reference count and label blank nodes
+as the parser happened to, so a two-triple change can move a subject by dozens
+of lines (see HOSTILE.md).  This writer orders everything by what it writes:
+
+* ``@prefix`` lines for the prefixes used, sorted by prefix;
+* one block per subject, named subjects sorted by IRI, then labelled blank nodes;
+* ``rdf:type`` first (as ``a``), then predicates sorted by their written name,
+  objects sorted by kind and text;
+* a blank node that is the object of exactly one triple (and not on a cycle) is
+  written inline as ``[ ... ]``; any other blank node gets a label derived from
+  its content (colour refinement), never from the label the parser gave it.
+
+Nothing recurses on the shape of the data, so a chain of thousands of blank
+nodes is written without touching Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+import pyoxigraph as ox
+
+from positions.namespaces import PREFIXES
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
+
+INDENT = "    "
+# Inline blank nodes deeper than this are written on one line, so that a deep
+# chain does not produce lines of thousands of spaces.
+MAX_MULTILINE_DEPTH = 8
+
+# Lexical forms that Turtle reads back, written bare, as exactly the same literal.
+_BARE_FORMS = {
+    XSD + "integer": re.compile(r"[+-]?[0-9]+"),
+    XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    XSD + "double": re.compile(r"[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
+    XSD + "boolean": re.compile(r"true|false"),
+}
+_PREFIX_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_LOCAL_NAME = re.compile(r"([A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?")
+
+_STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Characters that are legal in Turtle but harmful raw: controls make git treat
+# the file as binary or rewrite a terminal; bidi overrides and line separators
+# make the text read differently from what it is.
+_INVISIBLE = set(range(0x00, 0x20)) | set(range(0x7F, 0xA0))
+_INVISIBLE |= set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+_INVISIBLE |= {0x2028, 0x2029, 0xFEFF, 0x200E, 0x200F, 0x061C}
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+def serialize_turtle(
+    triples: Iterable[ox.Triple | ox.Quad],
+    prefixes: Mapping[str, str] = PREFIXES,
+    header: str | None = None,
+) -> str:
+    """Write ``triples`` (graph names of quads are ignored) as deterministic Turtle."""
+    writer = _Writer(_distinct_triples(triples), prefixes)
+    return writer.document(header)
+
+
+def _distinct_triples(
+    items: Iterable[ox.Triple | ox.Quad],
+) -> set[tuple[Term, ox.NamedNode, Term]]:
+    return {(item.subject, item.predicate, item.object) for item in items}
+
+
+class _Writer:
+    """One serialisation: the triples indexed by subject, blank nodes classified."""
+
+    def __init__(
+        self, triples: set[tuple[Term, ox.NamedNode, Term]], prefixes: Mapping[str, str]
+    ) -> None:
+        self.prefixes = {p: ns for p, ns in prefixes.items() if _PREFIX_NAME.fullmatch(p)}
+        self.used_prefixes: set[str] = set()
+        self.by_subject: dict[Term, list[tuple[ox.NamedNode, Term]]] = defaultdict(list)
+        self.referrers: dict[ox.BlankNode, list[tuple[Term, ox.NamedNode]]] = defaultdict(list)
+        for s, p, o in triples:
+            self.by_subject[s].append((p, o))
+            if isinstance(o, ox.BlankNode):
+                self.referrers[o].append((s, p))
+        self.inline = self._inline_blank_nodes()
+        self.depth = self._inline_depths()
+        blank_subjects = {s for s in self.by_subject if isinstance(s, ox.BlankNode)}
+        self.labelled = sorted(
+            (blank_subjects | set(self.referrers)) - self.inline, key=lambda b: b.value
+        )
+        self.labels = _canonical_labels(self)
+
+    # -- classifying blank nodes -------------------------------------------------
+
+    def _inline_blank_nodes(self) -> set[ox.BlankNode]:
+        """Blank nodes referenced exactly once and not on a cycle of such nodes."""
+        candidates = {b for b, refs in self.referrers.items() if len(refs) == 1}
+        on_cycle: set[ox.BlankNode] = set()
+        state: dict[ox.BlankNode, int] = {}  # 1 = on the current walk, 2 = finished
+        for start in candidates:
+            walk: list[ox.BlankNode] = []
+            node: Term = start
+            while node in candidates and node not in state:
+                state[node] = 1
+                walk.append(node)
+                node = self.referrers[node][0][0]
+            if node in candidates and state.get(node) == 1:
+                on_cycle.update(walk[walk.index(node) :])
+            for visited in walk:
+                state[visited] = 2
+        return candidates - on_cycle
+
+    def _inline_depths(self) -> dict[ox.BlankNode, int]:
+        """How deep each inline blank node sits below the block that writes it."""
+        depth: dict[ox.BlankNode, int] = {}
+        for node in self.inline:
+            chain: list[ox.BlankNode] = []
+            current: Term = node
+            while isinstance(current, ox.BlankNode) and current in self.inline:
+                if current in depth:
+                    break
+                chain.append(current)
+                current = self.referrers[current][0][0]
+            base = depth.get(current, 0)
+            for offset, member in enumerate(reversed(chain), start=1):
+                depth[member] = base + offset
+        return depth
+
+    # -- writing terms ------------------------------------------------------------
+
+    def iri(self, value: str) -> str:
+        best: tuple[int, str] | None = None
+        for prefix, namespace in self.prefixes.items():
+            fits = value.startswith(namespace) and _LOCAL_NAME.fullmatch(value[len(namespace) :])
+            if fits and (best is None or len(namespace) > best[0]):
+                best = (len(namespace), prefix)
+        if best is None:
+            return "<" + _escape_iri(value) + ">"
+        self.used_prefixes.add(best[1])
+        return f"{best[1]}:{value[best[0] :]}"
+
+    def predicate(self, node: ox.NamedNode) -> str:
+        return "a" if node.value == RDF_TYPE else self.iri(node.value)
+
+    def literal(self, node: ox.Literal) -> str:
+        datatype = node.datatype.value
+        pattern = _BARE_FORMS.get(datatype)
+        if pattern is not None and pattern.fullmatch(node.value):
+            return node.value
+        text = '"' + escape_string(node.value) + '"'
+        if node.language:
+            direction = f"--{node.direction}" if getattr(node, "direction", None) else ""
+            return f"{text}@{node.language}{direction}"
+        if datatype == XSD_STRING:
+            return text
+        return f"{text}^^{self.iri(datatype)}"
+
+    def term(self, node: Term, names: Mapping[ox.BlankNode, str], inline: Mapping) -> str:
+        """A term's text; inline blank nodes come from ``inline``, others from ``names``."""
+        if isinstance(node, ox.NamedNode):
+            return self.iri(node.value)
+        if isinstance(node, ox.Literal):
+            return self.literal(node)
+        if isinstance(node, ox.BlankNode):
+            return inline[node] if node in self.inline else "_:" + names[node]
+        inner = " ".join(
+            self.term(part, names, inline) for part in (node.subject, node.predicate, node.object)
+        )
+        return f"<<( {inner} )>>"
+
+    # -- writing blocks -------------------------------------------------------------
+
+    def render_inline(self, names: Mapping[ox.BlankNode, str]) -> dict[ox.BlankNode, str]:
+        """The text of every inline blank node, deepest first (no recursion)."""
+        texts: dict[ox.BlankNode, str] = {}
+        for node in sorted(self.inline, key=lambda b: -self.depth[b]):
+            groups = self.groups(node, names, texts)
+            if not groups:
+                texts[node] = "[]"
+            elif self.depth[node] > MAX_MULTILINE_DEPTH:
+                body = " ; ".join(f"{p} {', '.join(objects)}" for p, objects in groups)
+                texts[node] = f"[ {body} ]"
+            else:
+                texts[node] = "[\n" + INDENT + _predicate_list(groups) + "\n]"
+        return texts
+
+    def groups(
+        self, subject: Term, names: Mapping[ox.BlankNode, str], inline: Mapping
+    ) -> list[tuple[str, list[str]]]:
+        """``(predicate, sorted objects)`` pairs in writing order: ``a`` first."""
+        by_predicate: dict[str, list[tuple[tuple, str]]] = defaultdict(list)
+        for predicate, obj in self.by_subject.get(subject, ()):
+            text = self.term(obj, names, inline)
+            by_predicate[self.predicate(predicate)].append((_object_key(obj, text), text))
+        ordered = sorted(by_predicate, key=lambda p: (p != "a", p))
+        return [(p, [text for _, text in sorted(by_predicate[p])]) for p in ordered]
+
+    def document(self, header: str | None) -> str:
+        names = self.labels
+        inline = self.render_inline(names)
+        named = sorted(
+            (s for s in self.by_subject if isinstance(s, ox.NamedNode)), key=lambda s: s.value
+        )
+        labelled = sorted(self.labelled, key=lambda b: names[b])
+        blocks = []
+        for subject in [*named, *labelled]:
+            groups = self.groups(subject, names, inline)
+            if groups:  # a labelled blank node that is only ever an object has no block
+                blocks.append(f"{self.term(subject, names, inline)} {_predicate_list(groups)} .\n")
+        parts = []
+        if header:
+            parts.append("".join(f"# {line}".rstrip() + "\n" for line in header.splitlines()))
+        if self.used_prefixes:
+            parts.append(
+                "".join(
+                    f"@prefix {p}: <{_escape_iri(self.prefixes[p])}> .\n"
+                    for p in sorted(self.used_prefixes)
+                )
+            )
+        parts.extend(blocks)
+        return "\n".join(parts)
+
+
+def _predicate_list(groups: list[tuple[str, list[str]]]) -> str:
+    """``p o1,\\n        o2 ;\\n    q o3``: relative to a line indented by one step."""
+    written = []
+    for predicate, objects in groups:
+        first = _reindent(objects[0], INDENT)
+        rest = "".join(f",\n{INDENT * 2}{_reindent(o, INDENT * 2)}" for o in objects[1:])
+        written.append(f"{predicate} {first}{rest}")
+    return f" ;\n{INDENT}".join(written)
+
+
+def _reindent(text: str, indent: str) -> str:
+    return text.replace("\n", "\n" + indent) if "\n" in text else text
+
+
+def _object_key(node: Term, text: str) -> tuple:
+    """Stable order of objects: IRIs, blank nodes, literals, then by their text."""
+    if isinstance(node, ox.NamedNode):
+        return (0, node.value, "", "")
+    if isinstance(node, ox.BlankNode):
+        return (1, text, "", "")
+    if isinstance(node, ox.Literal):
+        return (2, node.value, node.datatype.value, node.language or "")
+    return (3, text, "", "")
+
+
+def escape_string(value: str) -> str:
+    """Escape a string for a single-line Turtle literal; controls become ``\\uXXXX``."""
+    out = []
+    for char in value:
+        if char in _STRING_ESCAPES:
+            out.append(_STRING_ESCAPES[char])
+        elif ord(char) in _INVISIBLE:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _escape_iri(value: str) -> str:
+    # A valid IRI holds no ASCII control or space, but may hold bidi controls.
+    return "".join(f"\\u{ord(c):04X}" if ord(c) in _INVISIBLE else c for c in value)
+
+
+# -- canonical blank node labels ------------------------------------------------------
+
+
+def _hash(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _canonical_labels(writer: _Writer) -> dict[ox.BlankNode, str]:
+    """Labels for the blank nodes that cannot be inline, from their content alone.
+
+    Colour refinement: each node's colour is rehashed from its edges (with the
+    colours of its neighbours) until the partition stops splitting.  Nodes left
+    tied are symmetric in all but pathological graphs; one of them is singled
+    out and refinement resumes, so every node ends with a colour of its own.
+    """
+    nodes = writer.labelled
+    if not nodes:
+        return {}
+    colours = {b: _hash("") for b in nodes}
+    colours = _refine(writer, colours)
+    while len(set(colours.values())) < len(nodes):
+        classes: dict[str, list[ox.BlankNode]] = defaultdict(list)
+        for node in nodes:
+            classes[colours[node]].append(node)
+        tied = min(colour for colour, members in classes.items() if len(members) > 1)
+        chosen = classes[tied][0]
+        colours[chosen] = _hash(tied, "individualised")
+        colours = _refine(writer, colours)
+    return _short_labels(colours)
+
+
+def _refine(writer: _Writer, colours: dict[ox.BlankNode, str]) -> dict[ox.BlankNode, str]:
+    count = len(set(colours.values()))
+    while True:
+        inline = writer.render_inline(colours)
+        context = _inline_contexts(writer, colours, inline)
+        refined = {node: _signature(writer, node, colours, inline, context) for node in colours}
+        new_count = len(set(refined.values()))
+        if new_count <= count:
+            return colours
+        colours, count = refined, new_count
+
+
+def _inline_contexts(
+    writer: _Writer, colours: Mapping[ox.BlankNode, str], inline: Mapping[ox.BlankNode, str]
+) -> dict[ox.BlankNode, str]:
+    """Where each inline node hangs: a hash of its path from the block that writes it."""
+    context: dict[ox.BlankNode, str] = {}
+    for node in sorted(writer.inline, key=lambda b: writer.depth[b]):
+        parent, predicate = writer.referrers[node][0]
+        if isinstance(parent, ox.BlankNode) and parent in writer.inline:
+            where = context[parent]
+        else:
+            where = writer.term(parent, colours, inline)
+        context[node] = _hash(where, predicate.value, inline[node])
+    return context
+
+
+def _signature(
+    writer: _Writer,
+    node: ox.BlankNode,
+    colours: Mapping[ox.BlankNode, str],
+    inline: Mapping[ox.BlankNode, str],
+    context: Mapping[ox.BlankNode, str],
+) -> str:
+    outgoing = sorted(
+        f"{p.value} {writer.term(o, colours, inline)}" for p, o in writer.by_subject.get(node, ())
+    )
+    incoming = sorted(
+        f"{context[s] if s in writer.inline else writer.term(s, colours, inline)} {p.value}"
+        for s, p in writer.referrers.get(node, ())
+    )
+    return _hash(colours[node], "\n".join(outgoing), "|", "\n".join(incoming))
+
+
+def _short_labels(colours: Mapping[ox.BlankNode, str]) -> dict[ox.BlankNode, str]:
+    """``b`` and the shortest prefix of each colour that keeps labels distinct."""
+    for length in (10, 16, 64):
+        labels = {node: "b" + colour[:length] for node, colour in colours.items()}
+        if len(set(labels.values())) == len(labels):
+            return labels
+    raise AssertionError("distinct colours gave equal labels")  # pragma: no cover
