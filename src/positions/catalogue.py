@@ -209,7 +209,7 @@ def read_decorators(text: str, source: str) -> dict[str, Any]:
     if not rows:
         return {}
     try:
-        meta = yaml.safe_load("\n".join(rows))
+        meta = yaml.load("\n".join(rows), Loader=_loader())  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = line_numbers[min(mark.line, len(line_numbers) - 1)] if mark else line_numbers[0]
@@ -232,6 +232,28 @@ def read_decorators(text: str, source: str) -> dict[str, Any]:
             f"unknown decorator {', '.join(unknown)} (known: {', '.join(DECORATORS)})",
         )
     return meta
+
+
+def _loader() -> type:
+    """A SafeLoader with YAML 1.2 booleans: only true/false, so that a parameter
+    called ``on`` or ``no`` stays a name instead of becoming True or False."""
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+    return Loader
 
 
 def _text_value(meta: dict[str, Any], key: str, source: str) -> str:

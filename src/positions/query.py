@@ -246,16 +246,26 @@ def _evaluate(
     cap: int,
     deadline: float | None,
 ) -> QueryResult:
+    # pyoxigraph's result iterators belong to the thread that made them: drop them
+    # here (finally: del) rather than let an error's traceback carry them to the caller.
+    answer = None
     try:
         answer = store.query(text, **options)
+        return _collect(answer, query.kind, cap, deadline)
     except SyntaxError as error:
-        raise syntax_error(error, query.text, query.source) from None
-    except OSError as error:  # e.g. a SERVICE that failed, when the network is allowed
-        raise InputError(Position(query.source), f"the query failed: {error}") from None
+        failure = syntax_error(error, query.text, query.source)
+    except (OSError, RuntimeError) as error:  # e.g. a SERVICE that failed, when allowed
+        failure = InputError(Position(query.source), f"the query failed: {error}")
+    finally:
+        del answer
+    raise failure
+
+
+def _collect(answer: Any, kind: str, cap: int, deadline: float | None) -> QueryResult:
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(kind="ask", boolean=bool(answer))
     if isinstance(answer, ox.QueryTriples):
-        kind = "describe" if query.kind == "describe" else "construct"
+        kind = "describe" if kind == "describe" else "construct"
         return QueryResult(kind=kind, triples=_take(answer, cap, deadline))
     variables = [v.value for v in answer.variables]
     rows = [

@@ -266,6 +266,12 @@ def syntax_error(error: SyntaxError, text: str, source: str) -> InputError:
     line, column, problem = int(match[1]), int(match[2]), match[3]
     lines = text.splitlines()
     excerpt = lines[line - 1] if 0 < line <= len(lines) else None
+    if not (excerpt or "").strip() and _at_end(lines, line):
+        # The text ran out: point just after its last word, where something is missing.
+        line = max((i for i, row in enumerate(lines, 1) if row.strip()), default=1)
+        excerpt = lines[line - 1] if lines else ""
+        column = len(excerpt.rstrip()) + 1
+        problem = f"the query ends too early; {problem}"
     if excerpt is not None:
         column = min(column, len(excerpt) + 1)  # the engine may point just past the end
     return InputError(
@@ -273,6 +279,10 @@ def syntax_error(error: SyntaxError, text: str, source: str) -> InputError:
         f"SPARQL syntax error: {_readable_problem(problem, text, line, column)}",
         excerpt,
     )
+
+
+def _at_end(lines: list[str], line: int) -> bool:
+    return all(not row.strip() for row in lines[line - 1 :])
 
 
 def _readable_problem(problem: str, text: str, line: int, column: int) -> str:
@@ -540,7 +550,8 @@ def _datetime(parameter: Parameter, text: str, prefixes: Mapping[str, str]) -> A
 def _integer(parameter: Parameter, text: str, prefixes: Mapping[str, str]) -> Any:
     if not _INTEGER_RE.fullmatch(text):
         raise _IllTyped("is not a whole number")
-    if not -_INT64 <= int(text) < _INT64:
+    # Length first: int() refuses to convert more than 4,300 digits.
+    if len(text.lstrip("+-0")) > 19 or not -_INT64 <= int(text) < _INT64:
         raise _IllTyped("is too large")
     return _typed(parameter, text, "integer")
 
