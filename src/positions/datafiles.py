@@ -1,0 +1,96 @@
+"""How facts are laid out in ``data/``: which file a node belongs to, and how
+a data file is written.
+
+The rule (also in the README): a node goes to the file of its class, found by
+following ``rdfs:subClassOf`` in the ontology; blank nodes travel with the
+named node that points to them.  Every data file is written by
+:func:`render_data_file` in one deterministic serialisation, so identical facts
+give identical bytes and a change reads as a clean diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from positions.namespaces import PREFIXES, VOCAB
+from positions.turtle import serialize_turtle
+
+ORG = PREFIXES["org"]
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SUBCLASS_OF = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
+
+# Most specific first: the first class a node's types reach decides its file.
+FILE_FOR_CLASS: list[tuple[str, str]] = [
+    (VOCAB + "Statement", "statements.ttl"),
+    (VOCAB + "Commentary", "commentary.ttl"),
+    (VOCAB + "Demand", "demands.ttl"),
+    (VOCAB + "Proposal", "demands.ttl"),
+    (VOCAB + "Document", "demands.ttl"),
+    (VOCAB + "Occasion", "meetings.ttl"),
+    (VOCAB + "Delegation", "meetings.ttl"),
+    (VOCAB + "Person", "people.ttl"),
+    (ORG + "Membership", "people.ttl"),
+    (ORG + "Role", "people.ttl"),
+    (VOCAB + "Source", "sources.ttl"),
+    (VOCAB + "Outlet", "sources.ttl"),
+    (VOCAB + "Party", "parties.ttl"),
+    (VOCAB + "Place", "parties.ttl"),
+]
+FALLBACK_FILE = "other.ttl"
+
+HEADERS: dict[str, str] = {
+    "statements.ttl": "Stated positions of the parties, each with the evidence of every source that reports it.",
+    "commentary.ttl": "Commentary: views of authors and interviewees who speak for no party, kept apart from the parties' positions.",
+    "demands.ttl": "Proposals, documents and demands, with the sources that report them.",
+    "meetings.ttl": "Meetings, calls, delegations and the media appearances at which statements were made.",
+    "people.ttl": "People, the roles the sources give them (org:Membership) and the roles themselves.",
+    "sources.ttl": "Sources (articles, posts, interviews) and the outlets that publish them.",
+    "parties.ttl": "Parties (states, alliances, organisations, government bodies) and places.",
+    "other.ttl": "Nodes of classes that no other data file holds.",
+}
+
+
+def header_for(file_name: str) -> str:
+    """The comment block that opens a data file."""
+    what = HEADERS.get(file_name, HEADERS[FALLBACK_FILE])
+    return (
+        f"{what}\n"
+        "Written by positions in its canonical order (see README, 'Where facts go');\n"
+        "hand edits are welcome: `positions add` and `positions fmt` keep this layout."
+    )
+
+
+def render_data_file(file_name: str, triples: Iterable[ox.Triple | ox.Quad]) -> str:
+    """The exact text of a data file holding ``triples``."""
+    return serialize_turtle(triples, PREFIXES, header=header_for(file_name))
+
+
+def superclasses(ontology: Iterable[ox.Triple | ox.Quad]) -> dict[str, set[str]]:
+    """Every class of the ontology with all its superclasses (itself included)."""
+    direct: dict[str, set[str]] = {}
+    for t in ontology:
+        if t.predicate == SUBCLASS_OF and isinstance(t.object, ox.NamedNode):
+            direct.setdefault(t.subject.value, set()).add(t.object.value)
+    closed: dict[str, set[str]] = {}
+    for cls in direct:
+        seen, stack = {cls}, [cls]
+        while stack:
+            for parent in direct.get(stack.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        closed[cls] = seen
+    return closed
+
+
+def file_for_types(types: Iterable[str], supers: dict[str, set[str]]) -> str:
+    """The data file for a node with these ``rdf:type`` values."""
+    reached: set[str] = set()
+    for t in types:
+        reached |= supers.get(t, {t})
+    for cls, file_name in FILE_FOR_CLASS:
+        if cls in reached:
+            return file_name
+    return FALLBACK_FILE
