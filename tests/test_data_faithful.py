@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from support import SEEDS, select
 
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"source texts not found at {SEEDS}")

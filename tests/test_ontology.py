@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
 from support import REPO, files
 
 CHECKS = sorted((REPO / "ontology" / "checks").glob("*-violation.rq"))

@@ -41,11 +41,20 @@ FILE_FOR_CLASS: list[tuple[str, str]] = [
 FALLBACK_FILE = "other.ttl"
 
 HEADERS: dict[str, str] = {
-    "statements.ttl": "Stated positions of the parties, each with the evidence of every source that reports it.",
-    "commentary.ttl": "Commentary: views of authors and interviewees who speak for no party, kept apart from the parties' positions.",
+    "statements.ttl": (
+        "Stated positions of the parties, each with the evidence of every source that reports it."
+    ),
+    "commentary.ttl": (
+        "Commentary: views of authors and interviewees who speak for no party,\n"
+        "kept apart from the parties' positions."
+    ),
     "demands.ttl": "Proposals, documents and demands, with the sources that report them.",
-    "meetings.ttl": "Meetings, calls, delegations and the media appearances at which statements were made.",
-    "people.ttl": "People, the roles the sources give them (org:Membership) and the roles themselves.",
+    "meetings.ttl": (
+        "Meetings, calls, delegations and the media appearances at which statements were made."
+    ),
+    "people.ttl": (
+        "People, the roles the sources give them (org:Membership) and the roles themselves."
+    ),
     "sources.ttl": "Sources (articles, posts, interviews) and the outlets that publish them.",
     "parties.ttl": "Parties (states, alliances, organisations, government bodies) and places.",
     "other.ttl": "Nodes of classes that no other data file holds.",
