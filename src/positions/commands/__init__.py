@@ -11,7 +11,17 @@ import importlib
 import typer
 
 # Listed explicitly (not discovered) so that the help shows a stable order.
-COMMAND_MODULES = ["query", "validate", "add", "export"]
+COMMAND_MODULES = [
+    "query",
+    "validate",
+    "add",
+    "import_csv",
+    "fmt",
+    "export",
+    "push",
+    "report",
+    "serve",
+]
 
 
 def register_all(app: typer.Typer) -> None:
