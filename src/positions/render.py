@@ -330,8 +330,16 @@ def _used_prefixes(triples: list[Any], prefixes: dict[str, str]) -> dict[str, st
         for term in (triple.subject, triple.predicate, triple.object)
         if isinstance(term, ox.NamedNode)
     }
-    iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
+    # Datatypes are written with prefixes too, but plain and tagged strings carry none.
+    iris |= {
+        t.object.datatype.value
+        for t in triples
+        if isinstance(t.object, ox.Literal) and t.object.datatype.value not in _UNWRITTEN
+    }
     return {p: ns for p, ns in sorted(prefixes.items()) if any(i.startswith(ns) for i in iris)}
+
+
+_UNWRITTEN = frozenset({XSD_STRING, RDF_LANG_STRING})
 
 
 def _turtle(result: QueryResult) -> str:
