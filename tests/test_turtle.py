@@ -10,7 +10,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from positions.turtle import escape_string, serialize_turtle
+from positions.turtle import blank_node_labels, escape_string, serialize_trig, serialize_turtle
 
 SAMPLE = r"""
 @prefix kb: <https://w3id.org/positions/id/> .
@@ -167,3 +167,30 @@ def test_chain_of_a_thousand_blank_nodes(shape: str) -> None:
 def test_empty_input() -> None:
     assert serialize_turtle([]) == ""
     assert serialize_turtle([], header="empty") == "# empty\n"
+
+
+def test_trig_keeps_graphs_apart_and_blank_nodes_distinct() -> None:
+    same = parse('[] <http://ex.org/p> "x" .')
+    graphs = [
+        (None, parse('<http://ex.org/d> <http://ex.org/p> "default" .')),
+        (ox.NamedNode("http://ex.org/g1"), same),
+        (ox.NamedNode("http://ex.org/g2"), parse('[] <http://ex.org/p> "x" .')),
+    ]
+    written = serialize_trig(graphs, header="trig")
+    assert written.startswith("# trig\n\n<http://ex.org/d>")
+    assert "<http://ex.org/g1> {\n    _:b" in written
+    back = list(ox.parse(written, format=ox.RdfFormat.TRIG))
+    assert len(back) == 3
+    assert len({q.subject for q in back if isinstance(q.subject, ox.BlankNode)}) == 2
+    assert serialize_trig(graphs, header="trig") == written
+
+
+def test_blank_node_labels_name_every_node_from_content() -> None:
+    labels = blank_node_labels(parse(SAMPLE))
+    again = blank_node_labels(parse(SAMPLE))
+    assert len(set(labels.values())) == len(labels)
+    assert sorted(labels.values()) == sorted(again.values())
+    twins = parse(
+        "<http://ex.org/s> <http://ex.org/p> [ <http://ex.org/q> 1 ], [ <http://ex.org/q> 1 ] ."
+    )
+    assert len(set(blank_node_labels(twins).values())) == 2

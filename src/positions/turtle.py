@@ -66,7 +66,70 @@ def serialize_turtle(
 ) -> str:
     """Write ``triples`` (graph names of quads are ignored) as deterministic Turtle."""
     writer = _Writer(_distinct_triples(triples), prefixes)
-    return writer.document(header)
+    blocks = writer.blocks()  # first: writing the blocks records the prefixes used
+    return _join(
+        _header_lines(header), _prefix_lines(writer.prefixes, writer.used_prefixes), *blocks
+    )
+
+
+def serialize_trig(
+    graphs: Iterable[tuple[ox.NamedNode | None, Iterable[ox.Triple | ox.Quad]]],
+    prefixes: Mapping[str, str] = PREFIXES,
+    header: str | None = None,
+) -> str:
+    """Write ``(graph name, triples)`` pairs as TriG, one ``GRAPH { }`` block each.
+
+    Graphs are written in the order given (None, the default graph, without
+    braces).  Blank node labels are salted with the graph name: in TriG a label
+    is shared by the whole document, and two graphs must not share a node just
+    because their nodes look alike.
+    """
+    used: set[str] = set()
+    known: dict[str, str] = {}
+    sections = []
+    for name, triples in graphs:
+        writer = _Writer(_distinct_triples(triples), prefixes, salt=name.value if name else "")
+        blocks = writer.blocks()
+        used |= writer.used_prefixes
+        known = writer.prefixes
+        if name is None:
+            sections.extend(blocks)
+        else:
+            body = "\n".join(blocks)
+            indented = "".join(INDENT + line if line else line for line in body.splitlines(True))
+            sections.append(f"<{_escape_iri(name.value)}> {{\n{indented}}}\n")
+    return _join(_header_lines(header), _prefix_lines(known, used), *sections)
+
+
+def blank_node_labels(
+    triples: Iterable[ox.Triple | ox.Quad], salt: str = ""
+) -> dict[ox.BlankNode, str]:
+    """A label for every blank node, derived from content, for line-based formats.
+
+    Labels are those the Turtle writer uses for shared nodes; a node it would
+    write inline is named from its parent's label, its predicate and its text,
+    top-down, so that identical siblings (which are interchangeable) are the
+    only ties, numbered in any order without changing the output.
+    """
+    writer = _Writer(_distinct_triples(triples), PREFIXES, salt=salt)
+    labels = dict(writer.labels)
+    inline = writer.render_inline(labels)
+    pending = sorted(writer.inline, key=lambda b: writer.depth[b])
+    keys: dict[str, list[ox.BlankNode]] = defaultdict(list)
+    for depth in sorted({writer.depth[b] for b in pending}):
+        keys.clear()
+        for node in (b for b in pending if writer.depth[b] == depth):
+            parent, predicate = writer.referrers[node][0]
+            where = (
+                writer.term(parent, labels, inline)
+                if not isinstance(parent, ox.BlankNode)
+                else labels[parent]
+            )
+            keys[_hash(salt, where, predicate.value, inline[node])].append(node)
+        for key, nodes in keys.items():
+            for index, node in enumerate(nodes):
+                labels[node] = "b" + _hash(key, str(index))[:16]
+    return labels
 
 
 def _distinct_triples(
@@ -79,7 +142,10 @@ class _Writer:
     """One serialisation: the triples indexed by subject, blank nodes classified."""
 
     def __init__(
-        self, triples: set[tuple[Term, ox.NamedNode, Term]], prefixes: Mapping[str, str]
+        self,
+        triples: set[tuple[Term, ox.NamedNode, Term]],
+        prefixes: Mapping[str, str],
+        salt: str = "",
     ) -> None:
         self.prefixes = {p: ns for p, ns in prefixes.items() if _PREFIX_NAME.fullmatch(p)}
         self.used_prefixes: set[str] = set()
@@ -95,7 +161,8 @@ class _Writer:
         self.labelled = sorted(
             (blank_subjects | set(self.referrers)) - self.inline, key=lambda b: b.value
         )
-        self.labels = _canonical_labels(self)
+        colours = _canonical_colours(self)
+        self.labels = _short_labels({b: _hash(salt, c) if salt else c for b, c in colours.items()})
 
     # -- classifying blank nodes -------------------------------------------------
 
@@ -202,7 +269,8 @@ class _Writer:
         ordered = sorted(by_predicate, key=lambda p: (p != "a", p))
         return [(p, [text for _, text in sorted(by_predicate[p])]) for p in ordered]
 
-    def document(self, header: str | None) -> str:
+    def blocks(self) -> list[str]:
+        """One ``subject ... .`` block per subject: named ones by IRI, then labelled."""
         names = self.labels
         inline = self.render_inline(names)
         named = sorted(
@@ -214,18 +282,22 @@ class _Writer:
             groups = self.groups(subject, names, inline)
             if groups:  # a labelled blank node that is only ever an object has no block
                 blocks.append(f"{self.term(subject, names, inline)} {_predicate_list(groups)} .\n")
-        parts = []
-        if header:
-            parts.append("".join(f"# {line}".rstrip() + "\n" for line in header.splitlines()))
-        if self.used_prefixes:
-            parts.append(
-                "".join(
-                    f"@prefix {p}: <{_escape_iri(self.prefixes[p])}> .\n"
-                    for p in sorted(self.used_prefixes)
-                )
-            )
-        parts.extend(blocks)
-        return "\n".join(parts)
+        return blocks
+
+
+def _header_lines(header: str | None) -> str:
+    if not header:
+        return ""
+    return "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+
+
+def _prefix_lines(prefixes: Mapping[str, str], used: set[str]) -> str:
+    return "".join(f"@prefix {p}: <{_escape_iri(prefixes[p])}> .\n" for p in sorted(used))
+
+
+def _join(*parts: str) -> str:
+    """Sections separated by one blank line; empty sections leave no trace."""
+    return "\n".join(part for part in parts if part)
 
 
 def _predicate_list(groups: list[tuple[str, list[str]]]) -> str:
@@ -282,8 +354,8 @@ def _hash(*parts: str) -> str:
     return digest.hexdigest()
 
 
-def _canonical_labels(writer: _Writer) -> dict[ox.BlankNode, str]:
-    """Labels for the blank nodes that cannot be inline, from their content alone.
+def _canonical_colours(writer: _Writer) -> dict[ox.BlankNode, str]:
+    """Colours (hashes) for the blank nodes that cannot be inline, from their content alone.
 
     Colour refinement: each node's colour is rehashed from its edges (with the
     colours of its neighbours) until the partition stops splitting.  Nodes left
@@ -303,7 +375,7 @@ def _canonical_labels(writer: _Writer) -> dict[ox.BlankNode, str]:
         chosen = classes[tied][0]
         colours[chosen] = _hash(tied, "individualised")
         colours = _refine(writer, colours)
-    return _short_labels(colours)
+    return colours
 
 
 def _refine(writer: _Writer, colours: dict[ox.BlankNode, str]) -> dict[ox.BlankNode, str]:
