@@ -104,9 +104,12 @@ class Parameter:
             what += f" in language @{self.language}"
         if self.kind == "typed" and self.datatype:
             what += f" of type <{self.datatype}>"
-        status = "required" if self.needs_value else "optional"
-        if self.default is not None:
-            status += f", default {self.default}"
+        if self.needs_value:
+            status = "required"
+        elif self.default is not None:
+            status = f"default {self.default}"
+        else:
+            status = "optional"
         return f"{self.name} ({what}, {status})"
 
 
