@@ -364,3 +364,13 @@ def test_rdf_xml_doctype_is_refused(tmp_path: Path, parser_not_called: None, doc
 def test_plain_rdf_xml_passes(tmp_path: Path) -> None:
     path = write(tmp_path, "ok.rdf", RDF_XML.format(doctype="", value="plain"))
     assert len(read_rdf(path)) == 1
+
+
+def test_blank_nodes_of_two_files_stay_apart(tmp_path: Path) -> None:
+    """The same label `_:b` in two files names two nodes, not one."""
+    first = tmp_path / "a.ttl"
+    second = tmp_path / "b.ttl"
+    first.write_text('_:b <http://example.org/p> "one" .\n', encoding="utf-8")
+    second.write_text('_:b <http://example.org/p> "two" .\n', encoding="utf-8")
+    quads = rdfio.read_rdf(first) + rdfio.read_rdf(second)
+    assert len({q.subject for q in quads}) == 2

@@ -95,10 +95,37 @@ def parse_bytes(
         quads = list(ox.parse(data, format=fmt, base_iri=None))
     except SyntaxError as error:
         raise _syntax_error(error, path, text) from None
-    if graph is not None:  # pyoxigraph 0.5's parse() has no to_graph argument
-        quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads]
+    quads = _scope_blank_nodes(quads, graph)
     _check_terms(quads, path, text, limits)
     return quads
+
+
+def _scope_blank_nodes(quads: list[ox.Quad], graph: ox.NamedNode | None) -> list[ox.Quad]:
+    """Give each file's blank nodes identities of their own, and put the quads in ``graph``.
+
+    pyoxigraph keeps the labels written in the file (``_:b1``), so two files
+    that both say ``_:b1`` would otherwise share one node once in a store, and a
+    new file's blank nodes could merge with the base's.  (pyoxigraph 0.5's
+    parse() has no to_graph argument, hence the graph here too.)
+    """
+    fresh: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def scoped(term):  # noqa: ANN001, ANN202 - any RDF term
+        if isinstance(term, ox.BlankNode):
+            if term not in fresh:
+                fresh[term] = ox.BlankNode()
+            return fresh[term]
+        return term
+
+    return [
+        ox.Quad(
+            scoped(q.subject),
+            q.predicate,
+            scoped(q.object),
+            graph if graph is not None else q.graph_name,
+        )
+        for q in quads
+    ]
 
 
 def graph_iri(relative: str) -> ox.NamedNode:
