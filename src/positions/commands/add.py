@@ -1,0 +1,78 @@
+"""``positions add``: merge new facts into data/ after validating them with the base.
+
+The work is in :mod:`positions.merge`; this module parses options, prints what
+was added and sets the exit code (0 added or nothing to add, 1 conflicts or
+violations, 2 an input that cannot be read).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ADD_HELP = """
+Add the facts of FILE... to the base. The new facts are validated together with the base;
+only if they conform are they merged into data/, each node into the file of its class (see
+docs/adding.md, 'Where facts go'), every changed file rewritten whole in the canonical layout
+so that the change reads as a clean diff.
+
+Facts already in the base are reported and not added again (the same evidence given twice is
+the same evidence). A new value for a property that takes one value (a statement's date,
+speaker, stance, ...) that differs from the base is a conflict: the error names both values.
+
+All or nothing: on a conflict, a violation or an unreadable file, not one byte of data/
+changes. Concurrent runs wait for each other (data/.positions.lock) and all land; a run that
+is killed leaves the base as it was before or after, and the next run tidies up.
+
+[bold]Exit codes[/bold]: 0 added (or nothing new); 1 conflicts or violations (under --strict,
+warnings too); 2 a file cannot be read (file, line and column named).
+
+[bold]Examples[/bold]
+
+  positions add docs/examples/new-statement.ttl --dry-run
+
+  positions add new-statements.ttl more-sources.ttl
+
+  positions --kb ~/my-base add facts.ttl --strict
+"""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("add", help=ADD_HELP)(add_command)
+
+
+def add_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE...",
+            help="RDF files of new facts (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML).",
+            show_default=False,
+        ),
+    ],
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            "-n",
+            help="Show what would be added (new nodes by class, files that would change) "
+            "and validate, without writing.",
+        ),
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings fail too: nothing is added.")
+    ] = False,
+) -> None:
+    from positions import cli
+    from positions.errors import PositionsError
+    from positions.merge import add
+
+    try:
+        outcome = add(cli.open_kb(), files, dry_run=dry_run, strict=strict)
+    except PositionsError as error:
+        cli.fail(error)
+        return
+    sys.stdout.write(outcome.to_text())
