@@ -64,9 +64,17 @@ def format_for(path: Path) -> ox.RdfFormat:
 
 
 def read_rdf(
-    path: Path, graph: ox.NamedNode | None = None, *, limits: Limits = DEFAULT_LIMITS
+    path: Path,
+    graph: ox.NamedNode | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    base_iri: str | None = None,
 ) -> list[ox.Quad]:
-    """Read and check one file strictly into quads (into ``graph`` when given)."""
+    """Read and check one file strictly into quads (into ``graph`` when given).
+
+    Relative IRIs are refused unless ``base_iri`` (an absolute IRI, never the
+    file's own path) is given to resolve them against.
+    """
     path = Path(path)
     fmt = format_for(path)
     try:
@@ -76,7 +84,7 @@ def read_rdf(
             data = handle.read(limits.max_bytes + 1)  # the file may grow after stat()
     except OSError as error:
         raise InputError(Position(path), f"cannot read the file: {error.strerror}") from None
-    return parse_bytes(data, path, fmt, graph, limits=limits)
+    return parse_bytes(data, path, fmt, graph, limits=limits, base_iri=base_iri)
 
 
 def parse_bytes(
@@ -86,13 +94,14 @@ def parse_bytes(
     graph: ox.NamedNode | None = None,
     *,
     limits: Limits = DEFAULT_LIMITS,
+    base_iri: str | None = None,
 ) -> list[ox.Quad]:
     """Check and parse ``data`` (read from ``path``, named in errors) into quads."""
     _check_size(len(data), path, limits)
     text = data.decode("utf-8", errors="replace")
     _pre_scan(text, path, fmt, limits)
     try:
-        quads = list(ox.parse(data, format=fmt, base_iri=None))
+        quads = list(ox.parse(data, format=fmt, base_iri=base_iri))
     except SyntaxError as error:
         raise _syntax_error(error, path, text) from None
     quads = _scope_blank_nodes(quads, graph)
