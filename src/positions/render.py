@@ -343,11 +343,11 @@ _UNWRITTEN = frozenset({XSD_STRING, RDF_LANG_STRING})
 
 
 def _turtle(result: QueryResult) -> str:
-    import pyoxigraph as ox
+    # The project's own writer: the same layout as data/ (sorted blocks, inline
+    # evidence, content-derived blank node labels), so CONSTRUCT output diffs well.
+    from positions.turtle import serialize_turtle
 
-    triples = sorted_triples(result)
-    prefixes = _used_prefixes(triples, result.prefixes)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    return serialize_turtle(sorted_triples(result), result.prefixes)
 
 
 def _ntriples(result: QueryResult) -> str:
