@@ -14,32 +14,27 @@ from typing import Annotated
 
 import typer
 
-VALIDATE_HELP = """
-Validate the whole base, or the given FILEs in the context of the base (new facts may
-refer to the parties, demands and sources already there), against the SHACL shapes of
-ontology/shapes/ and the checks beyond SHACL Core (dates of responses, roles held at the
-date, the party a role speaks for, shared Wikidata IRIs, statements dated after their
-source).
-
-Each problem is shown once, under the file and at the line where its node is defined,
-with the node, the property path, the value, the severity and the shape's message; a
-summary line ends the report. With FILEs, only the problems that concern them are shown.
-
-[bold]Exit codes[/bold]: 0 the data conforms (warnings alone do not fail, unless
---strict); 1 there are violations; 2 a file cannot be read (the error names the file,
-line and column).
-
-[bold]Formats[/bold]: text (grouped by file), json (an object with the verdict, the
-counts and a list of problems), turtle (the W3C SHACL validation report).
-
-[bold]Examples[/bold]
-
-  positions validate
-
-  positions validate new-statements.ttl --strict
-
-  positions validate --format json | jq '.problems[] | select(.severity == "Violation")'
-"""
+VALIDATE_HELP = (
+    "Validate the whole base, or the given FILEs in the context of the base (new facts may "
+    "refer to the parties, demands and sources already there), against the SHACL shapes of "
+    "ontology/shapes/ and the checks beyond SHACL Core (dates of responses, roles held at the"
+    " date, the party a role speaks for, shared Wikidata IRIs, statements dated after their "
+    "source).\n\n"
+    "Each problem is shown once, under the file and at the line where its node is defined, "
+    "with the node, the property path, the value, the severity and the shape's message; a "
+    "summary line ends the report. With FILEs, only the problems that concern them are "
+    "shown.\n\n"
+    "[bold]Exit codes[/bold]: 0 the data conforms (warnings alone do not fail, unless "
+    "--strict); 1 there are violations; 2 a file cannot be read (the error names the file, "
+    "line and column).\n\n"
+    "[bold]Formats[/bold]: text (grouped by file), json (an object with the verdict, the "
+    "counts and a list of problems), turtle (the W3C SHACL validation report).\n\n"
+    "[bold]Examples[/bold]\n\n"
+    "  positions validate\n\n"
+    "  positions validate new-statements.ttl --strict\n\n"
+    "  positions validate --quiet data/statements.ttl\n\n"
+    "  positions validate --format turtle > report.ttl\n"
+)
 
 
 class ReportFormat(StrEnum):
@@ -56,7 +51,7 @@ def validate_command(
     files: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="[FILE]...",
+            metavar="FILE",
             help="RDF files to validate in the context of the base (Turtle, TriG, "
             "N-Triples, N-Quads, JSON-LD, RDF/XML). Without FILE, the whole base.",
             show_default=False,
