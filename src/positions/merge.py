@@ -26,7 +26,8 @@ Three steps (docs/adding.md tells the story for users):
    transaction whose journal exists and deletes temporary files that have none,
    so a run killed at any point leaves the base as it was before or after.
 
-Steps 1 to 3 run under one lock (``data/.positions.lock``): a second ``add``
+Steps 1 to 3 run under one lock (``.positions.lock`` beside ``data/``, so that
+a refused add leaves ``data/`` byte-identical, lock file included): a second ``add``
 waits, then plans against the files as the first one left them, so both land.
 """
 
@@ -674,7 +675,7 @@ def base_lock(kb: KnowledgeBase, timeout: float = LOCK_TIMEOUT) -> Iterator[None
     """One writer at a time: an OS lock (released by the kernel if the process dies)."""
     from filelock import FileLock, Timeout
 
-    path = kb.layout.data_dir / LOCK_NAME
+    path = kb.root / LOCK_NAME
     try:
         with FileLock(str(path), timeout=timeout):
             yield

@@ -24,7 +24,7 @@ the same evidence). A new value for a property that takes one value (a statement
 speaker, stance, ...) that differs from the base is a conflict: the error names both values.
 
 All or nothing: on a conflict, a violation or an unreadable file, not one byte of data/
-changes. Concurrent runs wait for each other (data/.positions.lock) and all land; a run that
+changes. Concurrent runs wait for each other (.positions.lock) and all land; a run that
 is killed leaves the base as it was before or after, and the next run tidies up.
 
 [bold]Exit codes[/bold]: 0 added (or nothing new); 1 conflicts or violations (under --strict,
