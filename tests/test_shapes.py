@@ -22,6 +22,7 @@ from positions.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "shapes"
+FORMATS = FIXTURES / "formats"
 UNREADABLE = FIXTURES / "unreadable"
 runner = CliRunner()
 
@@ -252,6 +253,25 @@ def test_only_problems_of_the_given_files_are_reported() -> None:
 def test_a_base_file_given_by_name_is_validated_as_itself() -> None:
     result = validate("--format", "json", "--strict", str(REPO / "data" / "meetings.ttl"))
     assert {p["file"] for p in problems_of(result)} <= {"data/meetings.ttl"}
+
+
+@pytest.mark.parametrize(
+    ("name", "focus", "line"),
+    [
+        ("no-speaker.trig", "kb:test-stmt-trig", 8),
+        ("no-speaker.nt", "kb:test-stmt-nt", 1),
+        ("no-speaker.jsonld", "kb:test-stmt-jsonld", 10),
+    ],
+)
+def test_other_formats_are_validated_and_located(name: str, focus: str, line: int) -> None:
+    result = validate("--format", "json", str(FORMATS / name))
+    assert result.exit_code == 1, result.stdout + result.stderr
+    (problem,) = problems_of(result)
+    assert (problem["focus_compact"], problem["line"], problem["path"]) == (
+        focus,
+        line,
+        "pos:speaker",
+    )
 
 
 # -- output --------------------------------------------------------------------------

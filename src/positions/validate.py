@@ -192,17 +192,36 @@ class Report:
                 if problem.source_shape:
                     stem = Path(problem.source_shape).stem
                     graph.add((result, sh.sourceShape, URIRef(CHECKS_NS + stem)))
-                if problem.path and ":" in problem.path and "/" not in problem.path:
-                    from positions.namespaces import expand
-
-                    iri = expand(problem.path)
-                    if iri:
-                        graph.add((result, sh.resultPath, URIRef(iri)))
+                path = _path_node(problem.path, graph)
+                if path is not None:
+                    graph.add((result, sh.resultPath, path))
+                value = _expand_text(problem.value)
+                if value is not None:
+                    graph.add((result, sh.value, URIRef(value)))
             graph.add((report, sh.result, result))
         return graph
 
     def to_turtle(self) -> str:
         return self.to_graph().serialize(format="turtle")
+
+
+def _path_node(text: str | None, graph: Graph) -> Node | None:
+    """The SHACL path node of a check's path: an IRI, or a list for ``a/b``."""
+    from rdflib import BNode, URIRef
+    from rdflib.collection import Collection
+
+    from positions.namespaces import expand
+
+    if not text:
+        return None
+    iris = [expand(step) for step in text.split("/")]
+    if not all(iris):
+        return None
+    if len(iris) == 1:
+        return URIRef(iris[0])
+    head = BNode()
+    Collection(graph, head, [URIRef(iri) for iri in iris])
+    return head
 
 
 def problem_lines(problem: Problem) -> list[str]:
@@ -342,7 +361,10 @@ class _SourceFile:
 
     @classmethod
     def read(cls, path: Path, name: str) -> _SourceFile:
-        return cls(Path(path), name, rdfio.read_rdf(Path(path)))
+        # Named graphs of TriG and N-Quads input are merged into one default
+        # graph: the shapes and the checks see the union, as queries do.
+        quads = rdfio.read_rdf(Path(path))
+        return cls(Path(path), name, [ox.Quad(q.subject, q.predicate, q.object) for q in quads])
 
     @cached_property
     def text_lines(self) -> list[str]:
@@ -365,14 +387,16 @@ class _SourceFile:
     def prefixes(self) -> dict[str, str]:
         """The prefixes declared in a Turtle or TriG file (for finding prefixed names)."""
         found: dict[str, str] = {}
+        pattern = _JSONLD_TERM if self.path.suffix.lower() == ".jsonld" else _PREFIX_LINE
         for line in self.text_lines:
-            match = _PREFIX_LINE.match(line)
-            if match:
+            for match in pattern.finditer(line):
                 found[match.group(1)] = match.group(2)
         return found
 
 
-_PREFIX_LINE = re.compile(r"\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
+_PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
+# A JSON-LD context term that names a namespace: "kb": "https://.../id/".
+_JSONLD_TERM = re.compile(r'"([\w.-]+)"\s*:\s*"([a-z][\w+.-]*:[^"\s]*[/#])"')
 
 
 def _key(term: Any) -> str:
