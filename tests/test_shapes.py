@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -483,3 +485,30 @@ def test_a_node_level_message_belongs_to_one_constraint(shapes_graph: Graph) -> 
         if used > 1:
             shared.append(shape)
     assert shared == []
+
+
+# -- the Python API and start-up -------------------------------------------------------
+
+
+def test_api_report_of_new_facts() -> None:
+    from positions.kb import KnowledgeBase
+    from positions.validate import validate as validate_api
+
+    kb = KnowledgeBase.open(REPO)
+    fixture = FIXTURES / "warning-statement-no-role.ttl"
+    report = validate_api(kb, [fixture, fixture])  # the same file twice counts once
+    assert (report.violations, report.warnings, report.exit_code) == (0, 1, 0)
+    assert validate_api(kb, [fixture], strict=True).exit_code == 1
+    assert list(report.by_file()) == ["tests/shapes/warning-statement-no-role.ttl"]
+
+
+def test_registering_the_command_imports_neither_rdflib_nor_pyshacl() -> None:
+    code = (
+        "import sys, typer; import positions.commands.validate as c, positions.validate; "
+        "c.register(typer.Typer()); "
+        "print(sorted(m for m in ('rdflib', 'pyshacl') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
