@@ -149,6 +149,7 @@ def check_matrix_click(page: Any) -> None:
     assert not details.is_visible()
     cell.locator("summary").click()
     assert details.is_visible()
+    details.scroll_into_view_if_needed()
     text = details.inner_text()
     assert "Sherman: the US will not allow anyone to slam closed NATO's open-door policy" in text
     assert "Wendy Sherman" in text and "2022-01-10" in text

@@ -530,10 +530,12 @@ def _axis(start: datetime.date, end: datetime.date, span: int) -> str:
     day = start
     while day <= end:
         x = _x(day, start, span)
+        # The first label starts at its tick, so that it is not cut at the edge.
+        anchor = "start" if day == start else "middle"
         ticks.append(
             f'<line x1="{x:.1f}" y1="14" x2="{x:.1f}" y2="22" stroke="#555"/>'
-            f'<text x="{x:.1f}" y="11" font-size="9" text-anchor="middle">'
-            f"{day.strftime('%d %b')}</text>"
+            f'<text x="{x - (2 if day == start else 0):.1f}" y="11" font-size="9" '
+            f'text-anchor="{anchor}">{day.strftime("%d %b")}</text>'
         )
         day += datetime.timedelta(days=7)
     return (
