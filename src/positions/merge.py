@@ -90,15 +90,21 @@ class MergeError(PositionsError):
 
 
 @dataclass
-class _Source:
-    """One file's triples and what is needed to point at its lines."""
+class InputFile:
+    """One file's triples and what is needed to point at its lines.
+
+    A file made from a table (positions.csvimport) names its rows instead:
+    ``rows`` maps a node's IRI to its row, ``columns`` a property to its column.
+    """
 
     name: str  # as shown to the user: data/x.ttl, or the path as given
     triples: list[Triple]
     text: str
+    rows: dict[str, int] | None = None
+    columns: dict[str, str] | None = None
 
     @classmethod
-    def read(cls, path: Path, name: str) -> _Source:
+    def read(cls, path: Path, name: str) -> InputFile:
         quads = rdfio.read_rdf(path)
         triples = list(dict.fromkeys((q.subject, q.predicate, q.object) for q in quads))
         return cls(name, triples, path.read_text(encoding="utf-8", errors="replace"))
@@ -107,6 +113,8 @@ class _Source:
         """The first line where ``node`` is written as a subject (start of a line)."""
         if not isinstance(node, ox.NamedNode):
             return None
+        if self.rows is not None:
+            return self.rows.get(node.value)
         spellings = [f"<{node.value}>"]
         for prefix, namespace in _declared_prefixes(self.text).items():
             if node.value.startswith(namespace):
@@ -120,9 +128,11 @@ class _Source:
                     return number
         return None
 
-    def where(self, node: Term) -> str:
+    def where(self, node: Term, predicate: ox.NamedNode | None = None) -> str:
         line = self.line_of(node)
-        return f"{self.name}:{line}" if line else self.name
+        where = f"{self.name}:{line}" if line else self.name
+        column = (self.columns or {}).get(predicate.value) if predicate else None
+        return f"{where}: column '{column}'" if column else where
 
 
 _PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.I | re.M)
@@ -136,16 +146,16 @@ def _is_name_char(char: str) -> bool:
     return char.isalnum() or char in "_-.:%"
 
 
-def _data_sources(kb: KnowledgeBase) -> dict[str, _Source]:
+def _data_sources(kb: KnowledgeBase) -> dict[str, InputFile]:
     """The data files, keyed by their path under data/ (``statements.ttl``)."""
     data_dir = kb.layout.data_dir
     return {
-        path.relative_to(data_dir).as_posix(): _Source.read(path, kb.relative(path))
+        path.relative_to(data_dir).as_posix(): InputFile.read(path, kb.relative(path))
         for path in kb.layout.data_files()
     }
 
 
-def read_inputs(kb: KnowledgeBase, files: Iterable[Path]) -> list[_Source]:
+def read_inputs(kb: KnowledgeBase, files: Iterable[Path]) -> list[InputFile]:
     """The new files, read through the strict gate (an unreadable one raises InputError)."""
     sources = []
     for path in files:
@@ -153,7 +163,7 @@ def read_inputs(kb: KnowledgeBase, files: Iterable[Path]) -> list[_Source]:
             name = kb.relative(path)
         except ValueError:
             name = Path(path).as_posix()
-        sources.append(_Source.read(Path(path), name))
+        sources.append(InputFile.read(Path(path), name))
     return sources
 
 
@@ -281,6 +291,7 @@ class Plan:
     """What an add would do; :func:`apply` recomputes it under the lock before writing."""
 
     inputs: list[Path]
+    sources: list[InputFile]  # the new files as read: planning again needs no re-reading
     added: dict[str, list[Triple]]  # data file (under data/) -> triples to add
     duplicates: dict[str, int]  # node -> number of facts already present
     conflicts: list[Conflict]
@@ -352,7 +363,7 @@ class Plan:
         return "\n".join(lines) + "\n"
 
 
-def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[_Source] | None = None) -> Plan:
+def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[InputFile] | None = None) -> Plan:
     """Decide, without writing, where each new fact goes and what is duplicate or conflicting."""
     inputs = inputs if inputs is not None else read_inputs(kb, files)
     base = _data_sources(kb)
@@ -365,7 +376,7 @@ def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[_Source] | None 
     new_triples = list(dict.fromkeys(t for src in inputs for t in src.triples))
     new = _Graph(new_triples)
 
-    plan = Plan(list(files), {}, {}, [], [], {}, {}, [])
+    plan = Plan(list(files), inputs, {}, {}, [], [], {}, {}, [])
     added: dict[str, list[Triple]] = defaultdict(list)
     targets: dict[ox.BlankNode, tuple[str, Term]] = {}  # shared blank node -> (file, root)
     for root in new.roots():
@@ -404,7 +415,7 @@ def _triples(path: Path) -> list[Triple]:
     return [(q.subject, q.predicate, q.object) for q in rdfio.read_rdf(path)]
 
 
-def _homes(base: dict[str, _Source]) -> dict[Term, str]:
+def _homes(base: dict[str, InputFile]) -> dict[Term, str]:
     """The data file of each named node of the base: where it is typed, else written first."""
     home: dict[Term, str] = {}
     typed: set[Term] = set()
@@ -444,7 +455,7 @@ def _claim_blanks(
     root: Term,
     new: _Graph,
     targets: dict[ox.BlankNode, tuple[str, Term]],
-    inputs: list[_Source],
+    inputs: list[InputFile],
 ) -> None:
     """A blank node is written inside one file: refuse one shared by nodes of two files."""
     for node in [obj] + [t[2] for t in _subtree(obj, new.by_subject)]:
@@ -465,9 +476,9 @@ def _conflict(
     supers: dict[str, set[str]],
     functional: dict[str, set[str]],
     base_graph: _Graph,
-    base: dict[str, _Source],
+    base: dict[str, InputFile],
     home: dict[Term, str],
-    inputs: list[_Source],
+    inputs: list[InputFile],
 ) -> Conflict | None:
     subject, predicate, obj = t
     reached = set().union(*(supers.get(c, {c}) for c in types)) if types else set()
@@ -484,15 +495,14 @@ def _conflict(
         existing=tuple(sorted(_show(o) for o in old)),
         existing_where=where,
         new=_show(obj),
-        new_where=_where_new(subject, inputs),
+        new_where=_where_new(subject, inputs, predicate),
     )
 
 
-def _where_new(node: Term, inputs: list[_Source]) -> str:
+def _where_new(node: Term, inputs: list[InputFile], predicate: ox.NamedNode | None = None) -> str:
     for src in inputs:
-        line = src.line_of(node)
-        if line:
-            return f"{src.name}:{line}"
+        if src.line_of(node):
+            return src.where(node, predicate)
     return inputs[0].name if inputs else "(input)"
 
 
@@ -538,7 +548,7 @@ def _label(graph: _Graph, node: Term) -> str | None:
     return labels[0].value if labels else None
 
 
-def _render(kb: KnowledgeBase, base: dict[str, _Source], plan: Plan) -> None:
+def _render(kb: KnowledgeBase, base: dict[str, InputFile], plan: Plan) -> None:
     """The full new text of every file the plan changes."""
     for name, triples in sorted(plan.added.items()):
         old = base.get(name)
@@ -605,9 +615,15 @@ def add(
     dry_run: bool = False,
     strict: bool = False,
     relocate: Callable[[Problem], Problem] | None = None,
+    inputs: list[InputFile] | None = None,
 ) -> Outcome:
-    """Plan, validate and (unless ``dry_run``) commit the facts of ``files``."""
-    inputs = read_inputs(kb, files)  # an unreadable file fails here, before any lock
+    """Plan, validate and (unless ``dry_run``) commit the facts of ``files``.
+
+    ``inputs`` are the files already read (a CSV import passes its own, which
+    name rows and columns); ``relocate`` rewrites validation problems likewise.
+    """
+    if inputs is None:
+        inputs = read_inputs(kb, files)  # an unreadable file fails here, before any lock
     if dry_run:
         plan = plan_add(kb, files, inputs)
         _refuse_conflicts(plan)
@@ -632,7 +648,7 @@ def apply(
     """
     with base_lock(kb):
         recovered = recover(kb.layout.data_dir)
-        plan = plan_add(kb, plan.inputs)
+        plan = plan_add(kb, plan.inputs, plan.sources)
         _refuse_conflicts(plan)
         if not plan.texts:
             return Outcome(plan, None, written=False, recovered=recovered)
