@@ -28,6 +28,11 @@ Queries are read-only and closed: updates, SERVICE, FROM outside the base and LO
 refused (SERVICE and FROM are allowed with --allow-network). ASK prints true or false and
 exits 0 or 1.
 
+With [bold]--endpoint URL[/bold] the query runs on a SPARQL 1.1 endpoint (Oxigraph server:
+http://HOST:PORT/query) instead of the local base, with the same parameters and formats;
+credentials come from $POSITIONS_ENDPOINT_USER and $POSITIONS_ENDPOINT_PASSWORD, or
+$POSITIONS_ENDPOINT_TOKEN (see docs/remote.md).
+
 [bold]Examples[/bold]
 
   positions query meeting-timeline
@@ -37,6 +42,8 @@ exits 0 or 1.
   positions query --sparql 'SELECT ?p WHERE { ?p a pos:Party }'
 
   echo 'ASK { ?s ?p ?o }' | positions query -
+
+  positions query statements --endpoint http://127.0.0.1:7878/query
 """
 
 QUERIES_HELP = """
@@ -100,19 +107,32 @@ def query_command(
         float,
         typer.Option("--timeout", min=0.1, help="Stop a query that runs longer (seconds)."),
     ] = 30.0,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            metavar="URL",
+            help="Run on this SPARQL 1.1 endpoint instead of the local base.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     from positions.cli import fail, open_kb
     from positions.errors import PositionsError
 
     try:
-        code = _run_query(target, sparql, param or [], fmt, allow_network, limit, timeout, open_kb)
+        code = _run_query(
+            target, sparql, param or [], fmt, allow_network, limit, timeout, open_kb, endpoint
+        )
     except PositionsError as error:
         fail(error)
         return
     raise typer.Exit(code=code)
 
 
-def _run_query(target, sparql, params, fmt, allow_network, limit, timeout, open_kb) -> int:  # noqa: ANN001, PLR0913
+def _run_query(
+    target, sparql, params, fmt, allow_network, limit, timeout, open_kb, endpoint=None
+) -> int:  # noqa: PLR0913
     from positions.errors import UsageError
     from positions.query import run
     from positions.render import FormatMismatch, default_format, render
@@ -120,7 +140,12 @@ def _run_query(target, sparql, params, fmt, allow_network, limit, timeout, open_
     source = _query_source(target, sparql)
     given = _parse_params(params)
     kb = open_kb()
-    result = run(kb, source, given, allow_network=allow_network, row_limit=limit, timeout=timeout)
+    if endpoint is not None:
+        result = _run_remote(kb, source, given, endpoint, allow_network, limit, timeout)
+    else:
+        result = run(
+            kb, source, given, allow_network=allow_network, row_limit=limit, timeout=timeout
+        )
     terminal = sys.stdout.isatty()
     chosen = fmt or default_format(result.kind, terminal)
     try:
@@ -133,6 +158,22 @@ def _run_query(target, sparql, params, fmt, allow_network, limit, timeout, open_
     if result.kind == "ask":
         return 0 if result.boolean else 1
     return 0
+
+
+def _run_remote(kb, source, given, endpoint, allow_network, limit, timeout):  # noqa: ANN001, ANN202, PLR0913
+    from positions.remote import Credentials, run_remote
+
+    credentials = Credentials.from_options(env_prefix="POSITIONS_ENDPOINT")
+    return run_remote(
+        kb,
+        source,
+        given,
+        endpoint=endpoint,
+        credentials=credentials,
+        allow_network=allow_network,
+        row_limit=limit,
+        timeout=timeout,
+    )
 
 
 def _query_source(target: str | None, sparql: str | None) -> str:
