@@ -16,11 +16,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from typer.testing import CliRunner
 
+from positions.cli import app
 from positions.kb import KnowledgeBase
 from positions.merge import JOURNAL_NAME, TEMP_PREFIX
 from support import REPO
 
+runner = CliRunner()
 HEAD = """\
 @prefix kb: <https://w3id.org/positions/id/> .
 @prefix pos: <https://w3id.org/positions/vocab#> .
@@ -90,14 +93,7 @@ def assert_every_file_parses(base: Path) -> None:
 
 
 def validate_exit(base: Path) -> int:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    run = subprocess.run(
-        [sys.executable, "-m", "positions", "--kb", str(base), "validate", "-q"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    return run.returncode
+    return runner.invoke(app, ["--kb", str(base), "validate", "-q"]).exit_code
 
 
 def test_two_concurrent_adds_both_land(base: Path, tmp_path: Path) -> None:
@@ -133,14 +129,8 @@ def test_kill_9_during_add_leaves_before_or_after(
     assert_every_file_parses(base)
 
     # The next writing run (here fmt) finishes or discards the interrupted transaction.
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    fmt = subprocess.run(
-        [sys.executable, "-m", "positions", "--kb", str(base), "fmt"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert fmt.returncode == 0, fmt.stderr
+    fmt = runner.invoke(app, ["--kb", str(base), "fmt"])
+    assert fmt.exit_code == 0, fmt.output
     assert "Recovered: " in fmt.stdout
     leftovers = [p.name for p in (base / "data").iterdir() if p.name.startswith(".")]
     assert leftovers == []
