@@ -296,7 +296,7 @@ def validate(
 
     if new:
         concern = _Concern(new, base)
-        problems = {p: n for p, n in problems.items() if concern.includes(p, locator)}
+        problems = {p: n for p, n in problems.items() if concern.includes(p)}
 
     report = Report(
         problems=list(problems),
@@ -319,26 +319,23 @@ def _base_files(kb: KnowledgeBase) -> list[_SourceFile]:
 
 
 def _distinct_new_files(kb: KnowledgeBase, files: Iterable[Path | str] | None) -> list[Path]:
-    """The given files that are not already part of the base, each once."""
+    """The given files, each once (a file given twice, or by two names, counts once).
+
+    A file of the base given by name stays in the list: it is validated as
+    itself, and since a graph is a set its triples are not counted twice.
+    """
     if files is None:
         return []
-    in_base = {p.resolve() for p in kb.layout.ontology_files() + kb.layout.data_files()}
-    seen: set[Path] = set()
-    chosen: list[Path] = []
     given = [Path(f) for f in files]
     if not given:
         raise UsageError("no file given to validate")
+    seen: set[Path] = set()
+    chosen: list[Path] = []
     for path in given:
-        resolved = path.resolve()
-        if resolved in seen:
-            continue
-        seen.add(resolved)
-        chosen.append(path)
-    # A base file given by name is validated as itself: its triples are already
-    # loaded, so it is read again only to find its subjects (see _SourceFile).
-    return [p for p in chosen if p.resolve() not in in_base] + [
-        p for p in chosen if p.resolve() in in_base
-    ]
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            chosen.append(path)
+    return chosen
 
 
 def _display_name(kb: KnowledgeBase, path: Path) -> str:
@@ -674,12 +671,11 @@ def _fill(template: str, bindings: dict[str, str]) -> str:
 
 
 def _ox_text(term: Any) -> str:
+    """A term as a message shows it: a compact IRI, or a literal's lexical form."""
     if isinstance(term, ox.NamedNode):
         return compact(term.value)
     if isinstance(term, ox.BlankNode):
         return "[blank node]"
-    if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
-        return term.value
     return term.value
 
 
@@ -799,7 +795,7 @@ class _Concern:
         self.base_subjects = set().union(*(f.subjects for f in base))
         self.new_names = {f.name for f in new}
 
-    def includes(self, problem: Problem, locator: _Locator) -> bool:
+    def includes(self, problem: Problem) -> bool:
         if problem.file in self.new_names:
             return True
         focus = problem.focus
