@@ -207,3 +207,12 @@ def test_dry_run_writes_nothing(base: Path) -> None:
     assert "Would add 11 facts" in result.stdout
     assert "Dry run: nothing was written." in result.stdout
     assert tree_digest(base / "data") == digest
+
+
+def test_every_column_is_documented() -> None:
+    from positions.csvimport import all_columns
+
+    text = (REPO / "docs" / "adding.md").read_text(encoding="utf-8")
+    cells = [line.split("`")[1] for line in text.splitlines() if line.startswith("| `")]
+    documented = [c for c in cells if ":" not in c]  # the other table lists classes
+    assert sorted(documented) == sorted(all_columns())
