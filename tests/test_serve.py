@@ -374,3 +374,19 @@ def test_binds_to_localhost_by_default() -> None:
     assert DEFAULT_HOST == "127.0.0.1"
     assert inspect.signature(make_server).parameters["host"].default == "127.0.0.1"
     assert inspect.signature(serve_command).parameters["host"].default == "127.0.0.1"
+
+
+@pytest.mark.parametrize("args", [["demand-party-matrix"], ["statements", "-p", "party=kb:russia"]])
+def test_positions_query_endpoint_reads_this_server(
+    base_url: str, kb: KnowledgeBase, args: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from positions.cli import app
+
+    remote = CliRunner().invoke(
+        app, ["--kb", str(REPO), "query", "--endpoint", f"{base_url}/sparql", *args, "-f", "csv"]
+    )
+    local = CliRunner().invoke(app, ["--kb", str(REPO), "query", *args, "-f", "csv"])
+    assert remote.exit_code == 0, remote.output
+    assert remote.stdout == local.stdout
