@@ -200,13 +200,15 @@ def _property_section(g: Graphs, prop: ox.NamedNode, documented: set) -> list[st
             ("Subproperty of", _links(g.objects(prop, _n(RDFS, "subPropertyOf")), documented)),
         ]
     )
-    uses = g.triples(None, prop, None, data=True)
+    uses, where = g.triples(None, prop, None, data=True), "data"
+    if not uses:  # pos:cameoCode is used by the concept schemes, not the data
+        uses, where = g.triples(None, prop, None), "ontology"
     uses = [t for t in uses if not _too_long(t.object)] or uses
     if uses:
         # Uses that tie once blank node labels are ignored are told apart by their rendering.
         best = min(map(_stable_key, uses))
         example = min(_use_in_context(g, t) for t in uses if _stable_key(t) == best)
-        out += ["Example from the data:", "", "```turtle", example, "```", ""]
+        out += [f"Example from the {where}:", "", "```turtle", example, "```", ""]
     return out
 
 
