@@ -47,7 +47,20 @@ def report_command(
         kb = open_kb()
         refuse_output_inside_data(kb, output)
         write_atomically(output, build_report(kb).encode("utf-8"))
+        _readable_by_all(output)
     except PositionsError as error:
         fail(error)
         return
     typer.echo(f"Wrote {output}", err=True)
+
+
+def _readable_by_all(path: Path) -> None:
+    # The atomic writer's temporary file is private (0600); a report is meant to be
+    # shared, so give it the mode a new file would have under the user's umask.
+    import contextlib
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):  # a file system without modes: nothing to fix
+        path.chmod(0o666 & ~umask)
