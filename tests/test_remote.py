@@ -495,3 +495,18 @@ def recording_server() -> Iterator[Callable[..., tuple[str, list[dict]]]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("name", _names())
+def test_every_saved_query_can_bind_all_its_parameters_remotely(kb, name: str) -> None:
+    # A new saved query that filters on a parameter inside a nested group is caught here.
+    from positions.remote import prepare
+
+    query = kb.catalogue.get(name)
+    values = {"iri": "kb:russia", "date": "2022-01-10"}
+    params = {
+        p.name: p.choices[0] if p.choices else values.get(p.kind, "1") for p in query.parameters
+    }
+    text, _, _ = prepare(kb, query, params)
+    if params:
+        assert "VALUES (" in text
