@@ -469,12 +469,6 @@ def test_shapes_pass_shacl_for_shacl(shapes_graph: Graph) -> None:
     assert conforms, text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shape bug reported: shapes:Statement, Person, Outlet and Commentary put a "
-    "node-level sh:message (meant for their sh:or / sh:not) beside sh:node constraints, "
-    "so other SHACL engines show it for a missing label; validate works around it",
-)
 def test_a_node_level_message_belongs_to_one_constraint(shapes_graph: Graph) -> None:
     shared = []
     node_level = [*CONSTRAINT_PARAMETERS, SH.node]
