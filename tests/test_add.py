@@ -307,3 +307,14 @@ def test_fmt_rewrites_a_hand_edited_file_and_check_lists_it(base: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == "data/parties.ttl: rewritten\n"
     assert path.read_bytes() == canonical
+
+
+def test_a_chain_of_blank_nodes_too_deep_to_read_back_is_refused(
+    base: Path, tmp_path: Path
+) -> None:
+    digest = tree_digest(base / "data")
+    chain = "".join(f"_:b{i} rdfs:comment _:b{i + 1} .\n" for i in range(1000))
+    path = write(tmp_path, "chain.ttl", chain)
+    result = add(base, str(path))
+    assert_refused(base, result, 2, f"{path}:", "(Limits.max_nesting)", "give some of them IRIs")
+    assert tree_digest(base / "data") == digest

@@ -52,7 +52,7 @@ import pyoxigraph as ox
 
 from positions import rdfio
 from positions.datafiles import file_for_types, render_data_file, superclasses
-from positions.errors import PositionsError
+from positions.errors import InputError, Position, PositionsError
 from positions.namespaces import PREFIXES, compact
 
 if TYPE_CHECKING:
@@ -407,8 +407,43 @@ def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[InputFile] | Non
         else:
             plan.new_nodes.append(NewNode(_show(root), _classes(types), _label(new, root), target))
     plan.added = {f: list(dict.fromkeys(ts)) for f, ts in added.items()}
+    for triples in plan.added.values():
+        _check_depth(triples, inputs)
     _render(kb, base, plan)
     return plan
+
+
+def _check_depth(triples: list[Triple], inputs: list[InputFile]) -> None:
+    """Refuse blank nodes that would be written nested deeper than data files are read back.
+
+    The writer puts a blank node pointed to once inside its parent's ``[ ]``; a
+    chain of them (valid Turtle, HOSTILE.md case 11) would make a data file that
+    the reader's nesting limit refuses, so the base would no longer load.
+    """
+    limit = rdfio.DEFAULT_LIMITS.max_nesting
+    referrers: Counter[Term] = Counter(o for _, _, o in triples if isinstance(o, ox.BlankNode))
+    by_subject = _by_subject(triples)
+    depth: dict[Term, int] = {}
+    roots = [s for s in by_subject if not isinstance(s, ox.BlankNode) or not referrers[s]]
+    stack = [(root, 0, root) for root in roots]
+    while stack:
+        node, level, root = stack.pop()
+        if depth.get(node, -1) >= level:
+            continue
+        depth[node] = level
+        if level > limit:
+            source = next((i for i in inputs if root in {t[0] for t in i.triples}), None)
+            name = source.name if source else (inputs[0].name if inputs else "(input)")
+            line = source.line_of(root) if source else None
+            raise InputError(
+                Position(name, line),
+                f"blank nodes nested more than {limit} deep (each is written inside the one "
+                f"that points to it), over the limit of {limit} (Limits.max_nesting) with "
+                "which data files are read; give some of them IRIs",
+            )
+        for _, _, o in by_subject.get(node, []):
+            if isinstance(o, ox.BlankNode) and referrers[o] == 1:
+                stack.append((o, level + 1, root))
 
 
 def _triples(path: Path) -> list[Triple]:
