@@ -146,11 +146,22 @@ def test_push_command_reports_and_warns_about_anonymous_writes(server: str) -> N
     assert "accepted an anonymous write" in result.stderr
 
 
-def test_push_command_with_a_token_does_not_warn_and_never_shows_it(server: str) -> None:
+def test_push_with_a_token_still_warns_when_the_server_ignores_it(server: str) -> None:
+    # Oxigraph server has no authentication: the token is sent and ignored, and an
+    # anonymous empty update (INSERT DATA { }) succeeds, so the warning must still come.
     result = _cli(["push", server + "/store", "--token", SECRET_TOKEN])
     assert result.exit_code == 0, result.output
-    assert "anonymous" not in result.stderr
+    assert "accepted an anonymous write" in result.stderr
     assert SECRET_TOKEN not in result.stdout + result.stderr
+
+
+def test_push_with_credentials_to_a_protected_server_does_not_warn(kb, protected_store) -> None:
+    # A stand-in for a proxy that checks the token: 401 without it, success with it.
+    url, requests = protected_store
+    report = push(kb, url + "/store", credentials=Credentials(token=SECRET_TOKEN))
+    assert not report.anonymous
+    probes = [r for r in requests if r["path"].startswith("/update")]
+    assert probes == [{"path": "/update", "authorization": "", "status": 401}]
 
 
 # -- every saved query, locally and on the server ----------------------------------------
@@ -510,3 +521,43 @@ def test_every_saved_query_can_bind_all_its_parameters_remotely(kb, name: str) -
     text, _, _ = prepare(kb, query, params)
     if params:
         assert "VALUES (" in text
+
+
+@pytest.fixture
+def protected_store() -> Iterator[tuple[str, list[dict]]]:
+    """A tiny Graph Store that accepts only SECRET_TOKEN and counts what it was sent."""
+    requests: list[dict] = []
+    held: dict[str, bytes] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            authorization = self.headers.get("Authorization", "")
+            status = 200 if authorization == f"Bearer {SECRET_TOKEN}" else 401
+            requests.append({"path": self.path, "authorization": authorization, "status": status})
+            reply = b""
+            if status == 200 and self.command == "PUT":
+                held["graph"], status = body, 204
+            elif status == 200 and self.path.startswith("/query"):
+                n = sum(1 for _ in ox.parse(held.get("graph", b""), format=ox.RdfFormat.N_TRIPLES))
+                reply = (
+                    '{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal",'
+                    f'"value":"{n}","datatype":"http://www.w3.org/2001/XMLSchema#integer"}}}}]}}}}'
+                ).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        do_GET = do_POST = do_PUT = _answer  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    server.shutdown()
+    server.server_close()

@@ -610,7 +610,7 @@ class PushReport:
     bytes_sent: int
     triples_on_server: int
     seconds: float
-    anonymous: bool  # True when the write succeeded without credentials
+    anonymous: bool  # True when the server takes writes without credentials
 
     def summary(self) -> str:
         target = f"graph <{self.graph}>" if self.graph else "the default graph"
@@ -657,6 +657,9 @@ def push(
         timeout=timeout,
     )
     held = count_on_server(url, graph_iri, counter, credentials=credentials, timeout=timeout)
+    # With credentials the PUT proves nothing about strangers: Oxigraph server, for one,
+    # ignores the Authorization header.  Ask the server whether it takes an anonymous write.
+    anonymous = not credentials or accepts_anonymous_update(url, timeout=timeout)
     return PushReport(
         url=_shown(url),
         graph=graph_iri,
@@ -664,8 +667,30 @@ def push(
         bytes_sent=len(body),
         triples_on_server=held,
         seconds=time.monotonic() - started,
-        anonymous=not credentials,
+        anonymous=anonymous,
     )
+
+
+def accepts_anonymous_update(store_url: str, *, timeout: float = DEFAULT_TIMEOUT) -> bool:
+    """True if the update endpoint beside ``store_url`` runs an empty update sent anonymously.
+
+    ``INSERT DATA { }`` changes nothing, so the probe is harmless; a server that
+    refuses it (401, 403, 404, 405) or cannot be asked is taken as protected.
+    """
+    update = derive_endpoint(store_url, "/update")
+    if update is None:
+        return False
+    try:
+        request(
+            "POST",
+            update,
+            body=b"INSERT DATA { }",
+            headers={"Content-Type": "application/sparql-update"},
+            timeout=timeout,
+        )
+    except RemoteError:
+        return False
+    return True
 
 
 def _graph_iri(graph: str | None) -> str | None:
@@ -684,10 +709,15 @@ def _graph_url(store_url: str, graph: str | None) -> str:
 
 def derive_query_endpoint(store_url: str) -> str | None:
     """Oxigraph server's /store pairs with /query, Fuseki's /ds/data with /ds/query."""
+    return derive_endpoint(store_url, "/query")
+
+
+def derive_endpoint(store_url: str, service: str) -> str | None:
+    """The ``service`` (/query, /update) beside a Graph Store URL ending /store or /data."""
     parts = urllib.parse.urlsplit(store_url)
     for suffix in ("/store", "/data"):
         if parts.path.endswith(suffix):
-            path = parts.path[: -len(suffix)] + "/query"
+            path = parts.path[: -len(suffix)] + service
             return urllib.parse.urlunsplit(parts._replace(path=path, query=""))
     return None
 
