@@ -13,31 +13,25 @@ from typing import Annotated
 
 import typer
 
-ADD_HELP = """
-Add the facts of FILE... to the base. The new facts are validated together with the base;
-only if they conform are they merged into data/, each node into the file of its class (see
-docs/adding.md, 'Where facts go'), every changed file rewritten whole in the canonical layout
-so that the change reads as a clean diff.
-
-Facts already in the base are reported and not added again (the same evidence given twice is
-the same evidence). A new value for a property that takes one value (a statement's date,
-speaker, stance, ...) that differs from the base is a conflict: the error names both values.
-
-All or nothing: on a conflict, a violation or an unreadable file, not one byte of data/
-changes. Concurrent runs wait for each other (.positions.lock) and all land; a run that
-is killed leaves the base as it was before or after, and the next run tidies up.
-
-[bold]Exit codes[/bold]: 0 added (or nothing new); 1 conflicts or violations (under --strict,
-warnings too); 2 a file cannot be read (file, line and column named).
-
-[bold]Examples[/bold]
-
-  positions add docs/examples/new-statement.ttl --dry-run
-
-  positions add new-statements.ttl more-sources.ttl
-
-  positions --kb ~/my-base add facts.ttl --strict
-"""
+ADD_HELP = (
+    "Add the facts of FILE... to the base. The new facts are validated together with the "
+    "base; only if they conform are they merged into data/, each node into the file of its "
+    "class (see docs/adding.md, 'Where facts go'), every changed file rewritten whole in the "
+    "canonical layout so that the change reads as a clean diff.\n\n"
+    "Facts already in the base are reported and not added again (the same evidence given "
+    "twice is the same evidence). A new value for a property that takes one value (a "
+    "statement's date, speaker, stance, ...) that differs from the base is a conflict: the "
+    "error names both values.\n\n"
+    "All or nothing: on a conflict, a violation or an unreadable file, not one byte of data/ "
+    "changes. Concurrent runs wait for each other (.positions.lock) and all land; a run that "
+    "is killed leaves the base as it was before or after, and the next run tidies up.\n\n"
+    "[bold]Exit codes[/bold]: 0 added (or nothing new); 1 conflicts or violations (under "
+    "--strict, warnings too); 2 a file cannot be read (file, line and column named).\n\n"
+    "[bold]Examples[/bold]\n\n"
+    "  positions add docs/examples/new-statement.ttl --dry-run\n\n"
+    "  positions add new-statements.ttl more-sources.ttl\n\n"
+    "  positions --kb ~/my-base add facts.ttl --strict\n"
+)
 
 
 def register(app: typer.Typer) -> None:

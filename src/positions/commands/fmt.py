@@ -12,20 +12,17 @@ from typing import Annotated
 
 import typer
 
-FMT_HELP = """
-Rewrite the files of data/ in the canonical layout that `positions add` writes (prefixes
-sorted, one block per subject sorted by IRI, predicates and objects sorted, evidence inline),
-so that hand edits read as clean diffs. Only the layout changes; comments are not kept.
-
-With --check nothing is written: the files not in canonical form are listed and the exit
-code is 1 (useful in CI).
-
-[bold]Examples[/bold]
-
-  positions fmt
-
-  positions fmt --check || echo "run positions fmt"
-"""
+FMT_HELP = (
+    "Rewrite the files of data/ in the canonical layout that `positions add` writes (prefixes"
+    " sorted, one block per subject sorted by IRI, predicates and objects sorted, evidence "
+    "inline), so that hand edits read as clean diffs. Only the layout changes; comments are "
+    "not kept.\n\n"
+    "With --check nothing is written: the files not in canonical form are listed and the exit"
+    " code is 1 (useful in CI).\n\n"
+    "[bold]Examples[/bold]\n\n"
+    "  positions fmt\n\n"
+    '  positions fmt --check || echo "run positions fmt"\n'
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,27 +12,23 @@ from typing import Annotated
 
 import typer
 
-IMPORT_HELP = """
-Import statements, demands, meetings, media appearances or sources from a CSV file (one row
-per node, the columns of docs/adding.md, 'Spreadsheets'). The rows become the same triples as
-hand-written Turtle; then they are validated with the base and merged into data/ exactly as
-`positions add` does: all or nothing, duplicates reported, conflicts named.
-
-What the rows are: the 'kind' column (statement, demand, meeting, media-appearance, source),
-else --kind, else the file name (statements.csv, demands.csv, meetings.csv, sources.csv).
-A row whose id repeats an earlier row's adds one more evidence to that node.
-
-Errors name the row and the column: docs/examples/statements.csv:3: column 'stance': ...
-
-[bold]Exit codes[/bold]: 0 imported (or nothing new); 1 conflicts or violations; 2 a cell or
-the file cannot be read.
-
-[bold]Examples[/bold]
-
-  positions import docs/examples/statements.csv --dry-run
-
-  positions import coded-2022-01.csv --kind statement
-"""
+IMPORT_HELP = (
+    "Import statements, demands, meetings, media appearances or sources from a CSV file (one "
+    "row per node, the columns of docs/adding.md, 'Spreadsheets'). The rows become the same "
+    "triples as hand-written Turtle; then they are validated with the base and merged into "
+    "data/ exactly as `positions add` does: all or nothing, duplicates reported, conflicts "
+    "named.\n\n"
+    "What the rows are: the 'kind' column (statement, demand, meeting, media-appearance, "
+    "source), else --kind, else the file name (statements.csv, demands.csv, meetings.csv, "
+    "sources.csv). A row whose id repeats an earlier row's adds one more evidence to that "
+    "node.\n\n"
+    "Errors name the row and the column: docs/examples/statements.csv:3: column 'stance': ...\n\n"
+    "[bold]Exit codes[/bold]: 0 imported (or nothing new); 1 conflicts or violations; 2 a "
+    "cell or the file cannot be read.\n\n"
+    "[bold]Examples[/bold]\n\n"
+    "  positions import docs/examples/statements.csv --dry-run\n\n"
+    "  positions import coded-2022-01.csv --kind statement\n"
+)
 
 
 def register(app: typer.Typer) -> None:
