@@ -6,10 +6,15 @@
 Loading is lazy: a command pays only for what it touches.  Every file of the
 base is loaded into a named graph of its own (see :func:`rdfio.graph_iri`), and
 queries see the union of them as their default graph.
+
+The store is in memory by default, or persistent on disk and kept in step with
+the files (``KnowledgeBase.open(path, store="disk")``, $POSITIONS_STORE, or the
+base's ``positions.toml``): see :mod:`positions.store`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,18 +27,25 @@ from positions.layout import Layout, locate_base
 if TYPE_CHECKING:  # imported lazily at run time, to keep start-up fast
     from positions.catalogue import Catalogue
     from positions.query import QueryResult
+    from positions.store import DiskStore
 
 
 class KnowledgeBase:
     """One base on disk: its layout, its store, its saved queries."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, store: str | None = None) -> None:
         self.layout = Layout(Path(root))
+        self._store_choice = store
+        self._disk: DiskStore | None = None
 
     @classmethod
-    def open(cls, path: Path | str | None = None) -> KnowledgeBase:
-        """Open the base at ``path`` (else $POSITIONS_KB, the current folder, the bundled one)."""
-        return cls(locate_base(path))
+    def open(cls, path: Path | str | None = None, store: str | None = None) -> KnowledgeBase:
+        """Open the base at ``path`` (else $POSITIONS_KB, the current folder, the bundled one).
+
+        ``store`` is ``"memory"`` or ``"disk"``; None leaves the choice to
+        $POSITIONS_STORE and the base's positions.toml (see :mod:`positions.store`).
+        """
+        return cls(locate_base(path), store)
 
     @property
     def root(self) -> Path:
@@ -48,11 +60,62 @@ class KnowledgeBase:
         return self.layout.ontology_files() + self.layout.data_files()
 
     @cached_property
+    def store_kind(self) -> str:
+        """``memory`` or ``disk``: see :func:`positions.store.store_kind`."""
+        from positions.store import store_kind
+
+        return store_kind(self.root, self._store_choice)
+
+    def _files(self) -> list[tuple[Path, str]]:
+        return [(p, self.relative(p)) for p in self.content_files()]
+
+    @cached_property
     def store(self) -> ox.Store:
-        """An in-memory store holding the ontology and data, one named graph per file."""
-        store = ox.Store()
-        rdfio.load_files(store, ((p, self.relative(p)) for p in self.content_files()))
-        return store
+        """The store holding the ontology and data, one named graph per file.
+
+        In memory, loaded now; on disk, opened, after reloading only the files
+        that changed since it was last in step with them (read-only: a query
+        cannot write to it).
+        """
+        from positions import store as stores
+
+        if self.store_kind == "disk":
+            self._disk = stores.DiskStore(self.root, self._files)
+            return self._disk.open()
+        return stores.memory_store(self._files())
+
+    @property
+    def disk_store(self) -> DiskStore | None:
+        """The on-disk store's manager, once :attr:`store` has opened it (None in memory)."""
+        return self._disk
+
+    def refresh_store(self, added: Mapping[str, Iterable[Any]] | None = None) -> None:
+        """Keep the store in step after the data files changed (``positions add`` calls this).
+
+        ``added`` maps a data file, relative to ``data/`` (as ``merge.Plan.added``),
+        to the triples just written to it: they are added to the store as they
+        are, which costs the size of the change, not of the file.  Without it,
+        a disk store reloads the files that changed; a memory store not loaded
+        yet is left alone (it reads the files when first used).
+        """
+        if "store" not in self.__dict__:
+            return
+        if added is None and self._disk is None:
+            del self.__dict__["store"]  # loaded afresh on next use
+            return
+        by_file = {self.relative(self.layout.data_dir / n): t for n, t in (added or {}).items()}
+        if self._disk is not None:
+            self.__dict__["store"] = self._disk.refresh(by_file)
+            return
+        for relative, triples in by_file.items():
+            graph = rdfio.graph_iri(relative)
+            self.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+
+    def close(self) -> None:
+        """Release the store (and, on disk, its lock) before the object goes away."""
+        self.__dict__.pop("store", None)
+        if self._disk is not None:
+            self._disk.close()
 
     def graph_names(self) -> list[ox.NamedNode]:
         """The named graphs of this base (one per file)."""

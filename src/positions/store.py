@@ -1,0 +1,407 @@
+"""Where a base's triples are kept for querying: in memory, or in a persistent store on disk.
+
+The Turtle files of ``ontology/`` and ``data/`` are the source of truth.  A store
+is a cache of them, one named graph per file (:func:`positions.rdfio.graph_iri`):
+
+* ``memory`` (the default): every command loads the files anew.  Simple, and
+  fast enough for a base of a few thousand statements.
+* ``disk``: a pyoxigraph (RocksDB) store in ``<base>/.positions-cache/store/``,
+  kept in step with the files by a manifest of their sizes, modification times
+  and SHA-256 digests.  Opening an unchanged base reads nothing but the manifest
+  and a ``stat`` per file; a changed file has its graph alone reloaded; a file
+  whose time changed but whose bytes did not is only re-stamped.
+
+The kind is chosen by the caller (``KnowledgeBase.open(path, store="disk")``),
+else ``$POSITIONS_STORE``, else ``[store] kind = "disk"`` in the base's own
+``positions.toml``, else ``memory``.
+
+**Loading.**  A file within the gate's size limit (:class:`rdfio.Limits`) goes
+through :func:`rdfio.read_rdf`, the strict gate, as every input does.  A base
+file over that limit (a data file of hundreds of thousands of statements)
+cannot: the gate would refuse it, and its checks run in Python at about a tenth
+of the parser's speed.  Such a file is loaded by pyoxigraph's own parser
+(``Store.bulk_load``), which still refuses any syntax error and any invalid IRI
+and gives the file's blank nodes identities of their own, but does not check
+literals against their datatypes, control characters in literals, or bracket
+nesting.  That is acceptable for the files of ``data/`` only (the fast path is
+never used for new input): they were written by ``positions add`` or
+``positions fmt`` after passing the gate, and ``positions validate --all``
+checks them again.  docs/performance.md has the figures.
+
+**Concurrency.**  Readers hold a shared ``flock`` on ``store.lock`` while a
+store is open read-only (pyoxigraph: opening read-only while another process
+writes is undefined behaviour); a process that must update the store takes the
+exclusive lock (the ``filelock`` package), so it waits for readers to finish and
+they wait for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from positions import rdfio
+from positions.errors import InputError, Position, UsageError
+
+KINDS = ("memory", "disk")
+ENV_VAR = "POSITIONS_STORE"
+CONFIG_NAME = "positions.toml"
+CACHE_DIR = Path(".positions-cache") / "store"
+MANIFEST_VERSION = 1
+LOCK_TIMEOUT = 600.0  # seconds: the first load of a very large base takes minutes
+
+Progress = Callable[[str, int], None]  # (file name, bytes just loaded)
+
+
+def store_kind(root: Path, explicit: str | None = None) -> str:
+    """The store a base uses: ``explicit``, else $POSITIONS_STORE, else positions.toml."""
+    for origin, value in (("store", explicit), (f"${ENV_VAR}", os.environ.get(ENV_VAR))):
+        if value:
+            return _checked_kind(value, origin)
+    config = root / CONFIG_NAME
+    if config.is_file():
+        import tomllib
+
+        try:
+            settings = tomllib.loads(config.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise InputError(Position(config), f"cannot read the settings: {error}") from None
+        kind = settings.get("store", {}).get("kind")
+        if kind:
+            return _checked_kind(str(kind), f"{CONFIG_NAME} [store] kind")
+    return "memory"
+
+
+def _checked_kind(value: str, origin: str) -> str:
+    if value not in KINDS:
+        raise UsageError(f"{origin} {value!r}: the store is one of {', '.join(KINDS)}")
+    return value
+
+
+# -- loading files into a store -----------------------------------------------------
+
+
+def load_file(
+    store: ox.Store,
+    path: Path,
+    relative: str,
+    *,
+    limits: rdfio.Limits = rdfio.DEFAULT_LIMITS,
+    bulk: bool = False,
+) -> None:
+    """Load one base file into its named graph: through the gate, or fast when too big for it.
+
+    ``bulk`` writes the gated quads with ``bulk_extend`` (for an on-disk store,
+    several times faster than a transaction for a large file).
+    """
+    graph = rdfio.graph_iri(relative)
+    if path.stat().st_size <= limits.max_bytes:
+        quads = rdfio.read_rdf(path, graph, limits=limits)
+        (store.bulk_extend if bulk else store.extend)(quads)
+        return
+    try:
+        store.bulk_load(path=str(path), format=rdfio.format_for(path), to_graph=graph)
+    except SyntaxError as error:
+        store.remove_graph(graph)  # nothing half-loaded stays behind
+        line = getattr(error, "lineno", None)
+        raise InputError(Position(path, line, getattr(error, "offset", None)), str(error)) from None
+
+
+def load_files(
+    store: ox.Store,
+    files: Iterable[tuple[Path, str]],
+    *,
+    bulk: bool = False,
+    progress: Progress | None = None,
+) -> None:
+    """Load ``(path, relative name)`` pairs, one named graph each."""
+    for path, relative in files:
+        load_file(store, path, relative, bulk=bulk)
+        if progress is not None:
+            progress(relative, path.stat().st_size)
+
+
+def memory_store(files: list[tuple[Path, str]]) -> ox.Store:
+    """An in-memory store of the files.
+
+    Files within the gate's limit are all checked before any is added, so a bad
+    file merges nothing (as :func:`rdfio.load_files`); larger ones follow.
+    """
+    small = [(p, r) for p, r in files if p.stat().st_size <= rdfio.DEFAULT_LIMITS.max_bytes]
+    large = [(p, r) for p, r in files if (p, r) not in small]
+    store = ox.Store()
+    with LoadProgress(files) as progress:
+        rdfio.load_files(store, small)
+        for path, relative in small:
+            progress(relative, path.stat().st_size)
+        load_files(store, large, progress=progress)
+    return store
+
+
+class LoadProgress:
+    """A progress bar by bytes loaded, on a terminal only (quiet in pipes and tests)."""
+
+    def __init__(self, files: list[tuple[Path, str]], threshold: int = 20_000_000) -> None:
+        total = sum(p.stat().st_size for p, _ in files)
+        self.bar: Any = None
+        if total >= threshold and sys.stderr.isatty():
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+            self.task = self.bar.add_task("loading the base", total=total)
+
+    def __enter__(self) -> LoadProgress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def __call__(self, relative: str, size: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, advance=size, description=f"loaded {relative}")
+
+
+# -- the persistent store ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the manifest remembers of a file: enough to tell, cheaply, that it is unchanged."""
+
+    size: int
+    mtime_ns: int
+    sha256: str | None  # None when not computed (after an add: see DiskStore.refresh)
+
+    @classmethod
+    def of(cls, path: Path, *, digest: bool = True) -> FileState:
+        stat = path.stat()
+        return cls(stat.st_size, stat.st_mtime_ns, _sha256(path) if digest else None)
+
+    def same_stat(self, path: Path) -> bool:
+        stat = path.stat()
+        return (stat.st_size, stat.st_mtime_ns) == (self.size, self.mtime_ns)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class DiskStore:
+    """The on-disk store of one base, and its manifest."""
+
+    def __init__(self, root: Path, files: Callable[[], list[tuple[Path, str]]]) -> None:
+        self.root = root
+        self.folder = root / CACHE_DIR
+        self.files = files  # called anew at each check: files come and go
+        self.store: ox.Store | None = None
+        self.reloaded: list[str] = []  # files (re)loaded by the last open or refresh
+        self.restamped: list[str] = []  # files whose stat changed but not their bytes
+        self._shared: int | None = None  # the fd holding the shared lock
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / "manifest.json"
+
+    @property
+    def data_path(self) -> Path:
+        return self.folder / "oxigraph"
+
+    # -- opening -----------------------------------------------------------------
+
+    def open(self) -> ox.Store:
+        """The store, brought in step with the files first if they changed."""
+        self.close()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock_shared()
+        if self._in_step(self._read_manifest()):
+            self.reloaded, self.restamped = [], []
+        else:
+            self._unlock_shared()
+            self._update()
+            self._lock_shared()
+        self.store = ox.Store.read_only(str(self.data_path))
+        return self.store
+
+    def close(self) -> None:
+        """Drop the store and the shared lock (pyoxigraph closes a store when it is freed)."""
+        self.store = None
+        self._unlock_shared()
+
+    def refresh(self, added: Mapping[str, Iterable[Any]] | None = None) -> ox.Store:
+        """Bring the store in step after the files changed (see KnowledgeBase.refresh_store).
+
+        ``added`` maps a file (relative to the base root) to the triples just
+        appended to it: they are added to its graph as they are, instead of the
+        graph being reloaded, and the file is re-stamped.  The caller vouches
+        that the store was in step with the file before the change (it held the
+        base's lock throughout).  Every other changed file is reloaded.
+        """
+        self.close()
+        if added:
+            with self._exclusive():
+                manifest = self._read_manifest()
+                store = ox.Store(str(self.data_path))
+                for relative, triples in added.items():
+                    graph = rdfio.graph_iri(relative)
+                    store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+                    manifest[relative] = FileState.of(self.root / relative, digest=False)
+                store.flush()
+                del store
+                self._write_manifest(manifest)
+        return self.open()
+
+    def _in_step(self, manifest: dict[str, FileState] | None) -> bool:
+        if manifest is None or not self.data_path.is_dir():
+            return False
+        current = self.files()
+        if {relative for _, relative in current} != set(manifest):
+            return False
+        return all(manifest[relative].same_stat(path) for path, relative in current)
+
+    def _update(self) -> None:
+        """Under the exclusive lock: reload what changed, drop what went, re-stamp the rest."""
+        with self._exclusive():
+            manifest = self._read_manifest()
+            fresh = manifest is None or not self.data_path.is_dir()
+            if fresh:
+                manifest = {}
+                _remove_tree(self.data_path)
+            current = self.files()
+            changed, restamped = [], []
+            for path, relative in current:
+                known = manifest.get(relative)
+                if known is not None and known.same_stat(path):
+                    continue
+                state = FileState.of(path)
+                if known is not None and known.sha256 == state.sha256:
+                    restamped.append(relative)
+                    manifest[relative] = state
+                else:
+                    changed.append((path, relative, state))
+            gone = set(manifest) - {relative for _, relative in current}
+            if changed or gone:
+                self._reload(manifest, changed, gone, fresh)
+            self.reloaded = [relative for _, relative, _ in changed]
+            self.restamped = restamped
+            self._write_manifest(manifest)
+
+    def _reload(
+        self,
+        manifest: dict[str, FileState],
+        changed: list[tuple[Path, str, FileState]],
+        gone: set[str],
+        fresh: bool,
+    ) -> None:
+        store = ox.Store(str(self.data_path))
+        try:
+            for relative in sorted(gone):
+                store.remove_graph(rdfio.graph_iri(relative))
+                del manifest[relative]
+            with LoadProgress([(p, r) for p, r, _ in changed]) as progress:
+                for path, relative, state in changed:
+                    # Forget the file first: if its load fails, the next open retries it.
+                    manifest.pop(relative, None)
+                    self._write_manifest(manifest)
+                    if not fresh:
+                        store.remove_graph(rdfio.graph_iri(relative))
+                    load_file(store, path, relative, bulk=True)
+                    manifest[relative] = state
+                    progress(relative, state.size)
+            store.flush()
+        finally:
+            del store
+
+    # -- the manifest ----------------------------------------------------------------
+
+    def _read_manifest(self) -> dict[str, FileState] | None:
+        try:
+            document = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if document.get("version") != MANIFEST_VERSION or document.get("engine") != _engine():
+            return None  # another layout or pyoxigraph version: rebuild
+        return {name: FileState(**state) for name, state in document["files"].items()}
+
+    def _write_manifest(self, manifest: dict[str, FileState]) -> None:
+        document = {
+            "version": MANIFEST_VERSION,
+            "engine": _engine(),
+            "files": {name: vars(state) for name, state in sorted(manifest.items())},
+        }
+        temporary = self.manifest_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+        os.replace(temporary, self.manifest_path)
+
+    # -- locks -----------------------------------------------------------------------
+
+    @property
+    def lock_path(self) -> Path:
+        return self.folder / "store.lock"
+
+    def _lock_shared(self) -> None:
+        if self._shared is not None:
+            return
+        try:
+            import fcntl
+        except ImportError:  # Windows: readers do not lock; writers still exclude writers
+            return
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        self._shared = fd
+
+    def _unlock_shared(self) -> None:
+        if self._shared is None:
+            return
+        os.close(self._shared)  # closing the descriptor releases its flock
+        self._shared = None
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """The exclusive lock: waits until no reader has the store open, and no writer."""
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise UsageError(
+                f"another positions process has held {self.lock_path} for more than "
+                f"{LOCK_TIMEOUT:g} s; try again when it has finished"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+def _engine() -> str:
+    return f"pyoxigraph {getattr(ox, '__version__', '?')}"
+
+
+def _remove_tree(folder: Path) -> None:
+    import shutil
+
+    if folder.exists():
+        shutil.rmtree(folder)
