@@ -280,6 +280,7 @@ def validate(
 
     data_graph = _to_graph([*new, *base])
     shapes_graph = _to_graph(shapes)
+    _refuse_hostile_shape_queries(shapes)
     results = _run_shacl(data_graph, shapes_graph)
 
     locator = _Locator(new + base, data_graph)
@@ -306,6 +307,52 @@ def validate(
         _kept_results={p: n for p, n in problems.items() if n is not None},
     )
     return report
+
+
+_SHAPE_QUERY_PREDICATES = (SH + "select", SH + "ask", SH + "construct", SH + "update")
+
+
+def _refuse_hostile_shape_queries(shapes: list[_SourceFile]) -> None:
+    """Check every SPARQL text in the shapes as `positions query` checks a query.
+
+    A shapes file is input like any other: its ``sh:sparql`` constraints must
+    not call out (SERVICE), read other graphs (FROM), or change anything.
+    pyshacl refuses SERVICE only by failing the whole run, and runs FROM on a
+    Dataset; this gate refuses both first, naming the shapes file and line.
+    """
+    from positions.errors import InputError, Position, QueryRefused
+    from positions.sparql import inspect_query
+
+    for source in shapes:
+        for quad in source.quads:
+            if quad.predicate.value not in _SHAPE_QUERY_PREDICATES:
+                continue
+            text = quad.object.value
+            what = compact(quad.predicate.value)
+            try:
+                inspect_query(text, source=what)
+            except QueryRefused as refused:
+                # The hint about --allow-network is for `positions query`; shapes
+                # get no such switch.
+                reason = str(refused).split(" To run it anyway")[0]
+                line = _first_line_mentioning(source, text)
+                raise InputError(
+                    Position(source.name, line), f"a SHACL-SPARQL query is refused: {reason}"
+                ) from None
+            if quad.predicate.value.endswith("#update"):
+                raise InputError(
+                    Position(source.name, _first_line_mentioning(source, text)),
+                    "a SHACL-SPARQL update is refused: validation never changes the data",
+                )
+
+
+def _first_line_mentioning(source: _SourceFile, text: str) -> int | None:
+    """The line of the shapes file where a query's first non-blank line appears."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    for number, line in enumerate(source.text_lines, start=1):
+        if first and first in line:
+            return number
+    return None
 
 
 def _identity(problem: Problem) -> tuple:
@@ -637,32 +684,36 @@ def load_checks(folder: Path = CHECKS_DIR) -> list[Check]:
 
 
 def _check_problems(files: list[_SourceFile], data: Graph, locator: _Locator) -> Iterator[Problem]:
-    from rdflib import BNode, URIRef
-
     store = ox.Store()
     for source in files:
         store.extend(source.quads)
     for check in load_checks():
-        solutions = store.query(check.query)
-        names = [variable.value for variable in solutions.variables]
-        for row in solutions:
-            bindings = {name: _ox_text(row[name]) for name in names if row[name] is not None}
-            this = row["this"]
-            focus = URIRef(this.value) if isinstance(this, ox.NamedNode) else BNode(this.value)
-            where = locator.locate(focus)
-            value = row["value"]
-            yield Problem(
-                file=where.file,
-                line=where.line,
-                focus=where.iri,
-                focus_compact=where.compact,
-                label=_label(data, where.named),
-                path=bindings.get("path"),
-                value=_ox_text(value) if value is not None else None,
-                severity=VIOLATION,
-                message=_fill(check.message, bindings),
-                source_shape=f"checks/{check.name}.rq",
-            )
+        yield from _check_rows(check, store.query(check.query), data, locator)
+
+
+def _check_rows(check: Check, solutions: Any, data: Graph, locator: _Locator) -> Iterator[Problem]:
+    """One problem per row of a check's SELECT (also used by :mod:`positions.incremental`)."""
+    from rdflib import BNode, URIRef
+
+    names = [variable.value for variable in solutions.variables]
+    for row in solutions:
+        bindings = {name: _ox_text(row[name]) for name in names if row[name] is not None}
+        this = row["this"]
+        focus = URIRef(this.value) if isinstance(this, ox.NamedNode) else BNode(this.value)
+        where = locator.locate(focus)
+        value = row["value"]
+        yield Problem(
+            file=where.file,
+            line=where.line,
+            focus=where.iri,
+            focus_compact=where.compact,
+            label=_label(data, where.named),
+            path=bindings.get("path"),
+            value=_ox_text(value) if value is not None else None,
+            severity=VIOLATION,
+            message=_fill(check.message, bindings),
+            source_shape=f"checks/{check.name}.rq",
+        )
 
 
 def _fill(template: str, bindings: dict[str, str]) -> str:
