@@ -79,10 +79,26 @@ class KnowledgeBase:
         """
         from positions import store as stores
 
+        self._finish_interrupted_add()
         if self.store_kind == "disk":
             self._disk = stores.DiskStore(self.root, self._files)
             return self._disk.open()
         return stores.memory_store(self._files())
+
+    def _finish_interrupted_add(self) -> None:
+        """Roll an interrupted `positions add` forward before reading data/.
+
+        An add killed between two renames leaves some files new and others old,
+        with a journal that says how to finish; reading the base then would mix
+        the two.  Finishing it, under the writers' lock, is always safe.
+        """
+        from positions.merge import JOURNAL_NAME
+
+        if (self.layout.data_dir / JOURNAL_NAME).exists():
+            from positions.merge import base_lock, recover
+
+            with base_lock(self):
+                recover(self.layout.data_dir)
 
     @property
     def disk_store(self) -> DiskStore | None:

@@ -263,7 +263,11 @@ def _plural(count: int, word: str) -> str:
 
 
 def validate(
-    kb: KnowledgeBase, files: Iterable[Path | str] | None = None, *, strict: bool = False
+    kb: KnowledgeBase,
+    files: Iterable[Path | str] | None = None,
+    *,
+    strict: bool = False,
+    incremental: bool = True,
 ) -> Report:
     """Validate the base, or ``files`` in its context, against the shapes and checks.
 
@@ -272,7 +276,19 @@ def validate(
     subject in them, or is mentioned in them and defined nowhere, or whose value
     is a node the files define.  A given file that is already part of the base
     is not loaded twice.
+
+    New files (none of them part of the base) are validated incrementally
+    (:mod:`positions.incremental`: against the part of the base they reach, at a
+    cost that follows their size, not the base's) unless ``incremental`` is
+    False.
     """
+    if files is not None and incremental:
+        files = list(files)
+        in_base = {p.resolve() for p in kb.layout.ontology_files() + kb.layout.data_files()}
+        if files and not any(Path(f).resolve() in in_base for f in files):
+            from positions.incremental import validate_new
+
+            return validate_new(kb, files, strict=strict)
     new_paths = _distinct_new_files(kb, files)
     base = _base_files(kb)
     new = [_SourceFile.read(path, _display_name(kb, path)) for path in new_paths]
