@@ -55,12 +55,19 @@ if TYPE_CHECKING:
 RDF_TYPE = ox.NamedNode(whole.RDF_TYPE)
 SH = whole.SH
 OWL_SAME_AS = ox.NamedNode(PREFIXES["owl"] + "sameAs")
-# Followed to their ends: a party's chain of bodies, a demand's chain of refinements.
-CHAINS = (
-    ox.NamedNode(PREFIXES["org"] + "subOrganizationOf"),
-    ox.NamedNode(PREFIXES["pos"] + "refines"),
+# Followed to their ends: a party's chain of bodies, a demand's chain of refinements,
+# and the links the checks follow from a node the new facts reach in two hops (the
+# date of the meeting at which the statement that states a demand was made).
+CHAINS = tuple(
+    ox.NamedNode(iri)
+    for iri in (
+        PREFIXES["org"] + "subOrganizationOf",
+        PREFIXES["pos"] + "refines",
+        PREFIXES["pos"] + "occasion",
+        PREFIXES["pos"] + "statedIn",
+        PREFIXES["pos"] + "setOutIn",
+    )
 )
-# Predicates whose objects are focus nodes (sh:targetObjectsOf), besides blank ones.
 MAX_CHAIN = 1000
 
 
@@ -116,7 +123,8 @@ class Extract:
         second = self._describe_all(first)
         self._describe_all(second)
         self._follow_chains()
-        self._link_back(first, inverse)
+        same_as = {q.object for q in new if q.predicate == OWL_SAME_AS}
+        self._link_back(first, inverse, same_as)
 
     def _describe_all(self, nodes: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
         """Describe each node; return the named nodes its description links to."""
@@ -158,9 +166,11 @@ class Extract:
                     q.object for n in nodes for q in self._describe(n) if q.predicate == predicate
                 ]
 
-    def _link_back(self, nodes: set[ox.NamedNode], inverse: set[ox.NamedNode]) -> None:
+    def _link_back(
+        self, nodes: set[ox.NamedNode], inverse: set[ox.NamedNode], same_as: set[ox.NamedNode]
+    ) -> None:
         """Nodes that point to ours through an inverse path, or share their owl:sameAs."""
-        same_as = {q.object for q in self.quads.values() if q.predicate == OWL_SAME_AS}
+        same_as |= {q.object for q in self.quads.values() if q.predicate == OWL_SAME_AS}
         for predicate, targets in [(p, nodes) for p in inverse] + [(OWL_SAME_AS, same_as)]:
             for target in targets:
                 for quad in self.store.quads_for_pattern(None, predicate, target, None):
