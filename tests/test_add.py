@@ -316,5 +316,5 @@ def test_a_chain_of_blank_nodes_too_deep_to_read_back_is_refused(
     chain = "".join(f"_:b{i} rdfs:comment _:b{i + 1} .\n" for i in range(1000))
     path = write(tmp_path, "chain.ttl", chain)
     result = add(base, str(path))
-    assert_refused(base, result, 2, f"{path}:", "(Limits.max_nesting)", "give some of them IRIs")
+    assert_refused(base, result, 2, f"{path}:", "--max-nesting", "give some of them IRIs")
     assert tree_digest(base / "data") == digest

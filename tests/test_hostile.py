@@ -258,12 +258,12 @@ CASES = [
     # depth limit when it would be written inline (data/ untouched)
     Case(11, "chain-validate", ["validate", "@IN@/chain.ttl"], 0, "0 violations",
          files={"chain.ttl": CHAIN}),
-    Case(11, "chain-add", ["add", "@IN@/chain.ttl"], 2, "(Limits.max_nesting)",
+    Case(11, "chain-add", ["add", "@IN@/chain.ttl"], 2, "(Limits.max_nesting; raise it with",
          files={"chain.ttl": CHAIN}),
     # 12: deep nesting, refused within a second
     *[
         Case(12, f"nested-{kind}-{cmd}", [cmd, "@IN@/deep.ttl"], 2,
-             "nested deeper than the limit of 64 (Limits.max_nesting)",
+             "nested deeper than the limit of 64 (Limits.max_nesting; raise it with --max-nesting)",
              files={"deep.ttl": nested(o, c, n)}, process=True, seconds=10)
         for kind, o, c, n in (("brackets", "[", "]", 10_000), ("lists", "(", ")", 100_000))
         for cmd in ("validate", "add")
@@ -271,7 +271,7 @@ CASES = [
     # 13: size limit before parsing
     *[
         Case(13, f"{name}-{cmd}", [cmd, f"@IN@/{name}.ttl"], 2,
-             "over the size limit of 52,428,800 bytes (Limits.max_bytes)",
+             "over the size limit of 52,428,800 bytes (Limits.max_bytes",
              files={f"{name}.ttl": writer}, seconds=5)
         for name, writer in (("literal-200mb", huge_literal), ("file-500mb", huge_file))
         for cmd in ("validate", "add")
@@ -296,7 +296,7 @@ CASES = [
     # 15: a bare integer of 5,000 digits
     *[
         Case(15, f"digits-{cmd}", [cmd, "@IN@/big.ttl"], 2,
-             "has 5,000 digits, over the limit of 1,000 (Limits.max_number_digits)",
+             "has 5,000 digits, over the limit of 1,000 (Limits.max_number_digits",
              files={"big.ttl": TTL + "ex:a ex:p " + "7" * 5000 + " .\n"})
         for cmd in ("validate", "add")
     ],

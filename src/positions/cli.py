@@ -55,9 +55,54 @@ def _global_options(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
     ] = False,
+    max_input_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-input-bytes",
+            min=1,
+            help="Refuse RDF input files larger than this (default 50 MiB).",
+            show_default=False,
+        ),
+    ] = None,
+    max_nesting: Annotated[
+        int | None,
+        typer.Option(
+            "--max-nesting",
+            min=1,
+            help="Refuse RDF input nested deeper than this ([ ] and ( ); default 64).",
+            show_default=False,
+        ),
+    ] = None,
+    max_number_digits: Annotated[
+        int | None,
+        typer.Option(
+            "--max-number-digits",
+            min=1,
+            help="Refuse numbers longer than this in RDF input (default 1000).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     state.kb_path = kb
     state.debug = debug
+    _configure_input_limits(max_input_bytes, max_nesting, max_number_digits)
+
+
+def _configure_input_limits(
+    max_bytes: int | None, max_nesting: int | None, max_number_digits: int | None
+) -> None:
+    # rdfio is light (pyoxigraph only), but skip even that when nothing is set
+    # and nothing was set before in this process.
+    import sys as _sys
+
+    nothing_set = max_bytes is None and max_nesting is None and max_number_digits is None
+    if nothing_set and "positions.rdfio" not in _sys.modules:
+        return
+    from positions import rdfio
+
+    rdfio.configure_limits(
+        max_bytes=max_bytes, max_nesting=max_nesting, max_number_digits=max_number_digits
+    )
 
 
 def open_kb():  # noqa: ANN201 - typed in kb.py; imported lazily for start-up speed

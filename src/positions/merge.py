@@ -438,8 +438,8 @@ def _check_depth(triples: list[Triple], inputs: list[InputFile]) -> None:
             raise InputError(
                 Position(name, line),
                 f"blank nodes nested more than {limit} deep (each is written inside the one "
-                f"that points to it), over the limit of {limit} (Limits.max_nesting) with "
-                "which data files are read; give some of them IRIs",
+                f"that points to it), over the limit of {limit} (Limits.max_nesting; raise it "
+                "with --max-nesting) with which data files are read; give some of them IRIs",
             )
         for _, _, o in by_subject.get(node, []):
             if isinstance(o, ox.BlankNode) and referrers[o] == 1:

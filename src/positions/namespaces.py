@@ -50,7 +50,7 @@ def compact(iri: str, prefixes: dict[str, str] = PREFIXES) -> str:
                 best, best_prefix = namespace, prefix
     if best_prefix is None:
         return f"<{iri}>"
-    return f"{best_prefix}:{iri[len(best):]}"
+    return f"{best_prefix}:{iri[len(best) :]}"
 
 
 def _is_simple_local(local: str) -> bool:

@@ -41,9 +41,10 @@ FORMATS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class Limits:
-    """What the gate accepts; raise a limit by passing your own instance."""
+    """What the gate accepts; raise a limit by passing your own instance, or for
+    every command with the global options named in :data:`LIMIT_OPTIONS`."""
 
     max_bytes: int = 50 * 1024 * 1024
     max_nesting: int = 64
@@ -51,6 +52,25 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+# The command-line option that raises each limit, named in every refusal.
+LIMIT_OPTIONS = {
+    "max_bytes": "--max-input-bytes",
+    "max_nesting": "--max-nesting",
+    "max_number_digits": "--max-number-digits",
+}
+
+
+def configure_limits(**values: int | None) -> None:
+    """Set the limits every reader uses by default (the CLI's global options).
+
+    A limit not given (None) goes back to its built-in value, so that one
+    command's options never leak into the next run in the same process.
+    """
+    built_in = Limits()
+    for name in LIMIT_OPTIONS:
+        value = values.get(name)
+        setattr(DEFAULT_LIMITS, name, getattr(built_in, name) if value is None else value)
 
 
 def format_for(path: Path) -> ox.RdfFormat:
@@ -162,7 +182,7 @@ def _check_size(size: int, path: Path, limits: Limits) -> None:
         raise InputError(
             Position(path),
             f"the file is {size:,} bytes, over the size limit of {limits.max_bytes:,} bytes "
-            "(Limits.max_bytes); nothing was parsed",
+            "(Limits.max_bytes; raise it with --max-input-bytes); nothing was parsed",
         )
 
 
@@ -208,7 +228,7 @@ def _check_nesting(text: str, path: Path, tokens: re.Pattern[str], limits: Limit
                     text,
                     match.start(),
                     f"brackets nested deeper than the limit of {limits.max_nesting} "
-                    "(Limits.max_nesting)",
+                    "(Limits.max_nesting; raise it with --max-nesting)",
                 )
         elif token in _CLOSERS:
             depth = max(depth - 1, 0)

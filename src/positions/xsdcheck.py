@@ -98,7 +98,8 @@ def _integer_problem(value: str, name: str, max_digits: int) -> str | None:
 def _too_long(value: str, name: str, digits: int, max_digits: int) -> str:
     return (
         f"a number ({_shown(value)}) has {digits:,} digits, over the limit of "
-        f"{max_digits:,} (Limits.max_number_digits) for xsd:{name}"
+        f"{max_digits:,} (Limits.max_number_digits; raise it with --max-number-digits) "
+        f"for xsd:{name}"
     )
 
 

@@ -16,6 +16,11 @@ import typer
 
 from positions.render import OutputFormat
 
+# Saved queries are reviewed and may aggregate a large base; an ad-hoc query is
+# fenced more tightly, so that a runaway join answers quickly with a message.
+SAVED_TIMEOUT = 30.0
+ADHOC_TIMEOUT = 10.0
+
 QUERY_HELP = """
 Run a saved query by NAME, a query FILE.rq, or ad-hoc SPARQL (--sparql TEXT, or - to read
 standard input).
@@ -104,9 +109,15 @@ def query_command(
         ),
     ] = None,
     timeout: Annotated[
-        float,
-        typer.Option("--timeout", min=0.1, help="Stop a query that runs longer (seconds)."),
-    ] = 30.0,
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0.1,
+            help="Stop a query that runs longer, in seconds "
+            f"(default {SAVED_TIMEOUT:g} for saved queries, {ADHOC_TIMEOUT:g} for others).",
+            show_default=False,
+        ),
+    ] = None,
     endpoint: Annotated[
         str | None,
         typer.Option(
@@ -140,6 +151,8 @@ def _run_query(
     source = _query_source(target, sparql)
     given = _parse_params(params)
     kb = open_kb()
+    if timeout is None:
+        timeout = SAVED_TIMEOUT if source in kb.catalogue.names() else ADHOC_TIMEOUT
     if endpoint is not None:
         result = _run_remote(kb, source, given, endpoint, allow_network, limit, timeout)
     else:

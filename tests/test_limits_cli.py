@@ -1,0 +1,53 @@
+"""Every input limit is named in its refusal and can be raised by a global option."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from positions import rdfio
+from positions.cli import app
+from support import REPO
+
+DEEP = "@prefix ex: <http://example.org/> .\nex:a ex:b [ ex:c [ ex:d [ ex:e 1 ] ] ] .\n"
+LONG_NUMBER = "@prefix ex: <http://example.org/> .\nex:a ex:b " + "7" * 40 + " .\n"
+
+
+def run(*args: str):  # noqa: ANN201 - click Result
+    return CliRunner().invoke(app, ["--kb", str(REPO), *args])
+
+
+def test_nesting_limit_is_named_and_can_be_raised(tmp_path: Path) -> None:
+    path = tmp_path / "deep.ttl"
+    path.write_text(DEEP, encoding="utf-8")
+    refused = run("--max-nesting", "2", "validate", str(path))
+    assert refused.exit_code == 2
+    assert "--max-nesting" in refused.stderr and f"{path}:2:" in refused.stderr
+    accepted = run("--max-nesting", "5", "validate", str(path))
+    assert accepted.exit_code == 0, accepted.stderr
+
+
+def test_size_limit_is_named_and_can_be_raised(tmp_path: Path) -> None:
+    path = tmp_path / "small.ttl"
+    path.write_text(DEEP, encoding="utf-8")
+    refused = run("--max-input-bytes", "10", "validate", str(path))
+    assert refused.exit_code == 2
+    assert "--max-input-bytes" in refused.stderr
+
+
+def test_number_limit_is_named_and_can_be_raised(tmp_path: Path) -> None:
+    path = tmp_path / "number.ttl"
+    path.write_text(LONG_NUMBER, encoding="utf-8")
+    refused = run("--max-number-digits", "20", "validate", str(path))
+    assert refused.exit_code == 2
+    assert "--max-number-digits" in refused.stderr
+    assert run("--max-number-digits", "50", "validate", str(path)).exit_code == 0
+
+
+def test_options_do_not_leak_into_the_next_command(tmp_path: Path) -> None:
+    path = tmp_path / "deep.ttl"
+    path.write_text(DEEP, encoding="utf-8")
+    run("--max-nesting", "1", "validate", str(path))
+    assert run("validate", str(path)).exit_code == 0
+    assert rdfio.Limits() == rdfio.DEFAULT_LIMITS
