@@ -203,14 +203,13 @@ def _table(result: QueryResult, *, store: ox.Store | None, width: int | None) ->
 
     terms = [term for row in result.rows for term in row.values()]
     labels = labels_for(store, terms)
+    shown = _table_columns(result)
     table = Table(show_lines=False, header_style="bold")
-    for name in result.variables:
+    for name in shown:
         table.add_column(name, overflow="fold")
     for row in result.rows:
         # Text(), not markup: a literal holding "[bold]" must print as written.
-        table.add_row(
-            *(Text(display_value(row.get(v), result.prefixes, labels)) for v in result.variables)
-        )
+        table.add_row(*(Text(display_value(row.get(v), result.prefixes, labels)) for v in shown))
     buffer = io.StringIO()
     console = Console(file=buffer, width=width or 120, color_system=None, highlight=False)
     console.print(table)
@@ -219,6 +218,23 @@ def _table(result: QueryResult, *, store: ox.Store | None, width: int | None) ->
     if result.truncated:
         note += " (more were cut off by --limit)"
     return buffer.getvalue() + note + "\n"
+
+
+def _table_columns(result: QueryResult) -> list[str]:
+    """The columns a table shows: a ``xLabel`` column is left out when ``x`` holds
+    IRIs, since the table already writes the label beside each IRI (the other
+    formats keep every column, for programs)."""
+    names = set(result.variables)
+    iri_columns = {
+        v
+        for v in result.variables
+        if any(type(row.get(v)).__name__ == "NamedNode" for row in result.rows)
+    }
+    return [
+        v
+        for v in result.variables
+        if not (v.endswith("Label") and v[: -len("Label")] in names & iri_columns)
+    ]
 
 
 def _csv(result: QueryResult, **_: Any) -> str:
