@@ -488,10 +488,10 @@ class World:
         while i < len(dates):
             size = rng.randint(4, 12)
             last = dates[min(i + size, len(dates)) - 1]
-            source = Source(
-                f"source-{neg.index:04d}-{len(neg.sources):05d}",
-                last + dt.timedelta(days=rng.randint(0, 3)),
-            )
+            published = last + dt.timedelta(days=rng.randint(0, 3))
+            if neg.sources:  # in date order, so that a later source is never an earlier one
+                published = max(published, neg.sources[-1].published)
+            source = Source(f"source-{neg.index:04d}-{len(neg.sources):05d}", published)
             neg.sources.append(source)
             node = (
                 Node()

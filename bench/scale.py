@@ -1,0 +1,409 @@
+"""Scale benchmark: load, saved queries, validation and add at 10k, 100k and 1M statements.
+
+    python bench/scale.py --sizes 10000,100000,1000000
+
+For each size it generates a base with bench/synth.py (kept in bench/out/ and
+reused when present: --regenerate to force), and for each store (memory, disk):
+
+* first load: the store built from the Turtle files (triples a second); on
+  disk, also the re-open of an unchanged store;
+* every saved query, with its default parameters, end to end (``positions
+  query NAME -f csv`` in a fresh process) and directly on pyoxigraph (a fresh
+  process that opens the same store and runs the same text with the same
+  bindings), and their ratio;
+* whole-base validation (``positions validate``), up to --validate-max;
+* the addition of 100 statements: ``positions validate new-statements.ttl``
+  (the incremental check that ``positions add`` runs), the store update that
+  follows a commit (``KnowledgeBase.refresh_store`` with the new triples), and
+  ``positions add`` end to end on a copy of the base, up to --add-max;
+* the peak memory (maximum resident set) of every process measured.
+
+Each figure is one run (the machine is noisy: compare within a run).  Commands
+that fail are reported with their error and the benchmark goes on.  Prints a
+plain-text report; --json FILE keeps the raw figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+PYTHON = sys.executable
+POSITIONS = [PYTHON, "-m", "positions"]
+
+DIRECT = r"""
+import json, sys, time
+import pyoxigraph as ox
+spec = json.loads(sys.argv[1])
+start = time.perf_counter()
+store = ox.Store.read_only(spec["path"]) if spec["path"] else None
+if store is None:  # memory: the same files, bulk-loaded
+    store = ox.Store()
+    for path, graph in spec["files"]:
+        store.bulk_load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
+opened = time.perf_counter()
+subs = {ox.Variable(k): (ox.NamedNode(v[1]) if v[0] == "iri" else ox.Literal(v[1], datatype=ox.NamedNode(v[2])))
+        for k, v in spec["bindings"].items()}
+answer = store.query(spec["text"], prefixes=spec["prefixes"], substitutions=subs,
+                     use_default_graph_as_union=True)
+rows = sum(1 for _ in answer) if not isinstance(answer, ox.QueryBoolean) else 1
+done = time.perf_counter()
+print(json.dumps({"open": opened - start, "query": done - opened, "rows": rows}))
+"""
+
+
+def run(command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> dict:
+    """Run a process; its wall time and output."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        stderr += f"stopped after {timeout:g} s".encode()
+    return {
+        "seconds": time.perf_counter() - started,
+        "code": process.returncode,
+        "peak_bytes": None,  # see run_peak
+        "stdout": stdout.decode("utf-8", "replace"),
+        "stderr": stderr.decode("utf-8", "replace")[-800:],
+    }
+
+
+def run_peak(command: list[str], **kwargs: object) -> dict:
+    """As :func:`run`, with the peak memory of that process alone (a wrapper reports it)."""
+    wrapper = [
+        PYTHON,
+        "-c",
+        "import os,subprocess,sys,json;p=subprocess.Popen(sys.argv[1:]);"
+        "_,s,u=os.wait4(p.pid,0);sys.stderr.write('\\nPEAK '+str(u.ru_maxrss*1024)+'\\n');"
+        "sys.exit(os.waitstatus_to_exitcode(s))",
+        *command,
+    ]
+    result = run(wrapper, **kwargs)  # type: ignore[arg-type]
+    lines = result["stderr"].strip().splitlines()
+    if lines and lines[-1].startswith("PEAK "):
+        result["peak_bytes"] = int(lines[-1].split()[1])
+        result["stderr"] = "\n".join(lines[:-1])
+    return result
+
+
+# -- one size ------------------------------------------------------------------------
+
+
+def ensure_base(size: int, regenerate: bool) -> tuple[Path, dict]:
+    base = OUT / f"kb-{size // 1000}k"
+    info: dict = {"reused": True}
+    if regenerate or not (base / "new-statements.ttl").is_file():
+        result = run_peak(
+            [PYTHON, str(ROOT / "bench" / "synth.py"), "--statements", str(size), "--seed", "1",
+             "--out", str(base), "--batch", "100"]
+        )  # fmt: skip
+        info = {"reused": False, "seconds": result["seconds"], "peak_bytes": result["peak_bytes"]}
+    info["data_bytes"] = sum(p.stat().st_size for p in (base / "data").glob("*.ttl"))
+    return base, info
+
+
+def measure_load(base: Path, store: str) -> dict:
+    if store == "disk":
+        shutil.rmtree(base / ".positions-cache", ignore_errors=True)
+    code = (
+        "import time,json,sys;from positions.kb import KnowledgeBase;"
+        f"kb=KnowledgeBase.open({str(base)!r},store={store!r});t=time.perf_counter();"
+        "n=len(kb.store);print(json.dumps({'triples':n,'load':time.perf_counter()-t}))"
+    )
+    first = run_peak([PYTHON, "-c", code])
+    result = {"first": _json(first), "first_peak": first["peak_bytes"], "error": _error(first)}
+    if store == "disk" and not result["error"]:
+        again = run_peak([PYTHON, "-c", code])
+        result["reopen"] = _json(again)
+        result["reopen_peak"] = again["peak_bytes"]
+    return result
+
+
+def saved_queries(base: Path) -> list[dict]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from positions.kb import KnowledgeBase
+
+    import pyoxigraph as ox
+
+    from positions.namespaces import PREFIXES
+    from positions.sparql import bind, project_parameters, rewrite_bound
+
+    queries = []
+    for query in KnowledgeBase.open(base).catalogue.all():
+        # The text and bindings positions itself runs (query.run), for the direct runs.
+        substitutions = bind(query, {}, PREFIXES)
+        bound = [variable.value for variable in substitutions]
+        text, _projected = project_parameters(rewrite_bound(query.text, bound, query.name), bound)
+        bindings = {
+            variable.value: ["iri", term.value]
+            if isinstance(term, ox.NamedNode)
+            else ["lit", term.value, term.datatype.value]
+            for variable, term in substitutions.items()
+        }
+        queries.append(
+            {"name": query.name, "text": text, "bindings": bindings, "kind": query.kind,
+             "parameterised": bool(query.parameters)}
+        )  # fmt: skip
+    return queries
+
+
+def measure_queries(base: Path, store: str, queries: list[dict], timeout: float) -> list[dict]:
+    from positions.kb import KnowledgeBase
+    from positions.namespaces import PREFIXES
+
+    kb = KnowledgeBase.open(base, store="memory")
+    files = [
+        [str(p), f"https://w3id.org/positions/graph/{kb.relative(p)}"] for p in kb.content_files()
+    ]
+    path = str(base / ".positions-cache" / "store" / "oxigraph") if store == "disk" else ""
+    figures = []
+    for query in queries:
+        fmt = "csv" if query["kind"] in ("select", "ask") else "ntriples"
+        end_to_end = run_peak(
+            [*POSITIONS, "--kb", str(base), "query", query["name"], "-f", fmt,
+             "--timeout", str(timeout)],
+            env={"POSITIONS_STORE": store},
+        )  # fmt: skip
+        spec = {"path": path, "files": files, "text": query["text"], "prefixes": PREFIXES,
+                "bindings": query["bindings"]}  # fmt: skip
+        direct = run([PYTHON, "-c", DIRECT, json.dumps(spec)], timeout=timeout + 30)
+        figures.append(
+            {
+                "name": query["name"],
+                "parameterised": query["parameterised"],
+                "end_to_end": end_to_end["seconds"],
+                "peak_bytes": end_to_end["peak_bytes"],
+                "rows": max(0, end_to_end["stdout"].count("\n") - 1),
+                "error": _error(end_to_end),
+                "direct": direct["seconds"],
+                "direct_error": _error(direct),
+                "direct_detail": _json(direct),
+            }
+        )
+    return figures
+
+
+def measure_validation(base: Path, store: str) -> dict:
+    result = run_peak(
+        [*POSITIONS, "--kb", str(base), "validate", "-q"], env={"POSITIONS_STORE": store}
+    )
+    return {"seconds": result["seconds"], "peak_bytes": result["peak_bytes"], "code": result["code"],
+            "error": _error(result, ok=(0, 1)), "summary": result["stdout"].strip().splitlines()[-1:]}  # fmt: skip
+
+
+def measure_add(base: Path, store: str, add_max_bytes: int) -> dict:
+    batch = base / "new-statements.ttl"
+    env = {"POSITIONS_STORE": store}
+    check = run_peak([*POSITIONS, "--kb", str(base), "validate", "-q", str(batch)], env=env)
+    figures = {
+        "incremental_validate": check["seconds"],
+        "incremental_peak": check["peak_bytes"],
+        "incremental_error": _error(check),
+    }
+    if store == "disk":
+        figures["refresh"] = _json(run([PYTHON, "-c", _REFRESH, str(base), str(batch)]))
+    data_bytes = sum(p.stat().st_size for p in (base / "data").glob("*.ttl"))
+    if data_bytes <= add_max_bytes:
+        copy = base.parent / (base.name + "-add")
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(base, copy, ignore=shutil.ignore_patterns(".positions-cache"))
+        if store == "disk":  # a store in step with the copy, as a user's would be
+            run([PYTHON, "-c", _OPEN, str(copy)])
+        added = run_peak(
+            [*POSITIONS, "--kb", str(copy), "add", str(copy / "new-statements.ttl")], env=env
+        )
+        figures.update(add=added["seconds"], add_peak=added["peak_bytes"], add_error=_error(added))
+        shutil.rmtree(copy, ignore_errors=True)
+    else:
+        figures["add_skipped"] = f"data over {add_max_bytes / 1e6:.0f} MB"
+    return figures
+
+
+# The store update after a commit, timed alone on a throw-away copy of the store:
+# the 100 statements' triples go into data/statements.ttl's graph.
+_REFRESH = r"""
+import json, shutil, sys, time, tempfile
+from pathlib import Path
+import pyoxigraph as ox
+from positions import rdfio
+base, batch = Path(sys.argv[1]), Path(sys.argv[2])
+folder = Path(tempfile.mkdtemp(dir=base / ".positions-cache"))
+shutil.copytree(base / ".positions-cache" / "store" / "oxigraph", folder / "oxigraph")
+triples = [ox.Triple(q.subject, q.predicate, q.object) for q in rdfio.read_rdf(batch)]
+start = time.perf_counter()
+store = ox.Store(str(folder / "oxigraph"))
+opened = time.perf_counter()
+graph = rdfio.graph_iri("data/statements.ttl")
+store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+store.flush()
+done = time.perf_counter()
+del store
+shutil.rmtree(folder)
+print(json.dumps({"open_rw": opened - start, "extend": done - opened, "triples": len(triples)}))
+"""
+_OPEN = "import sys;from positions.kb import KnowledgeBase;len(KnowledgeBase.open(sys.argv[1],store='disk').store)"
+
+
+def _json(result: dict) -> dict | None:
+    try:
+        return json.loads(result["stdout"].strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
+def _error(result: dict, ok: tuple[int, ...] = (0,)) -> str | None:
+    if result["code"] in ok:
+        return None
+    lines = [line for line in result["stderr"].splitlines() if line.strip()]
+    return f"exit {result['code']}: " + (" ".join(lines[-3:])[:300] if lines else "")
+
+
+# -- the report ------------------------------------------------------------------------
+
+
+def report(results: list[dict]) -> str:
+    out = [
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{_total_memory() / 2**30:.0f} GiB, Python {platform.python_version()}",
+        "",
+    ]
+    for size in results:
+        gen = size["generation"]
+        out.append(
+            f"== {size['statements']:,} statements ({gen['data_bytes'] / 1e6:.0f} MB of Turtle)"
+        )
+        if not gen["reused"]:
+            out.append(f"   generation {gen['seconds']:.1f} s, peak {_gib(gen['peak_bytes'])}")
+        for store, figures in size["stores"].items():
+            out.append(f"-- store: {store}")
+            load = figures.get("load", {})
+            first = load.get("first") or {}
+            if load.get("error"):
+                out.append(f"   first load FAILED: {load['error']}")
+            elif first:
+                rate = first["triples"] / first["load"]
+                out.append(
+                    f"   first load: {first['triples']:,} triples in {first['load']:.1f} s "
+                    f"({rate:,.0f} triples/s), peak {_gib(load['first_peak'])}"
+                )
+            if load.get("reopen"):
+                out.append(
+                    f"   re-open unchanged: {load['reopen']['load']:.3f} s, peak {_gib(load['reopen_peak'])}"
+                )
+            for q in figures.get("queries", []):
+                kind = "param" if q["parameterised"] else "all  "
+                detail = q["direct_detail"] or {}
+                ratio = q["end_to_end"] / q["direct"] if q["direct"] else float("nan")
+                error = f"  FAILED {q['error']}" if q["error"] else ""
+                if q.get("direct_error"):
+                    error += f"  DIRECT FAILED {q['direct_error']}"
+                out.append(
+                    f"   query {q['name']:<26} {kind} {q['end_to_end']:7.2f} s end to end "
+                    f"| direct {q['direct']:7.2f} s (open {detail.get('open', 0):.2f} + query "
+                    f"{detail.get('query', 0):.2f}) | x{ratio:.2f} | {q['rows']} rows, peak "
+                    f"{_gib(q['peak_bytes'])}{error}"
+                )
+            validation = figures.get("validation")
+            if validation:
+                text = validation["error"] or " ".join(validation["summary"])
+                out.append(
+                    f"   whole-base validation: {validation['seconds']:.1f} s, peak "
+                    f"{_gib(validation['peak_bytes'])} ({text})"
+                )
+            elif "validation_skipped" in figures:
+                out.append(f"   whole-base validation: not run ({figures['validation_skipped']})")
+            add = figures.get("add")
+            if add:
+                line = f"   add 100 statements: incremental validate {add['incremental_validate']:.2f} s"
+                line += f" (peak {_gib(add['incremental_peak'])})"
+                if add.get("incremental_error"):
+                    line += f" FAILED {add['incremental_error']}"
+                refresh = add.get("refresh")
+                if refresh:
+                    line += f"; store update {refresh['open_rw'] + refresh['extend']:.2f} s"
+                if "add" in add:
+                    line += f"; positions add end to end {add['add']:.2f} s"
+                    if add.get("add_error"):
+                        line += f" FAILED {add['add_error']}"
+                else:
+                    line += f"; positions add not run ({add.get('add_skipped')})"
+                out.append(line)
+                if validation and not validation["error"]:
+                    ratio = validation["seconds"] / add["incremental_validate"]
+                    out.append(f"   whole-base validation / incremental: x{ratio:.0f}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _gib(value: int | None) -> str:
+    return f"{value / 2**30:.2f} GiB" if value else "?"
+
+
+def _total_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--stores", default="memory,disk")
+    parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--validate-max", type=int, default=10_000,
+                        help="run whole-base validation up to this many statements")  # fmt: skip
+    parser.add_argument("--memory-queries-max", type=int, default=100_000,
+                        help="run the saved queries on the memory store up to this size "
+                        "(each query reloads the whole base)")  # fmt: skip
+    parser.add_argument("--add-max-mb", type=float, default=50.0,
+                        help="run positions add end to end up to this much data")  # fmt: skip
+    parser.add_argument("--query-timeout", type=float, default=120.0)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        base, generation = ensure_base(size, args.regenerate)
+        entry = {"statements": size, "generation": generation, "stores": {}}
+        queries = saved_queries(base)
+        for store in args.stores.split(","):
+            figures: dict = {"load": measure_load(base, store)}
+            if store == "memory" and size > args.memory_queries_max:
+                figures["queries_skipped"] = f"over {args.memory_queries_max:,} statements"
+            elif not figures["load"]["error"]:
+                figures["queries"] = measure_queries(base, store, queries, args.query_timeout)
+            if store != args.stores.split(",")[0]:
+                figures["validation_skipped"] = "the same files as for the first store"
+            elif size <= args.validate_max:
+                figures["validation"] = measure_validation(base, store)
+            else:
+                figures["validation_skipped"] = f"over {args.validate_max:,} statements"
+            figures["add"] = measure_add(base, store, int(args.add_max_mb * 1e6))
+            entry["stores"][store] = figures
+            print(report([{**entry, "stores": {store: figures}}]), flush=True)
+        results.append(entry)
+    print("=" * 30 + " summary\n" + report(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
