@@ -51,8 +51,9 @@ if store is None:  # memory: the same files, bulk-loaded
     for path, graph in spec["files"]:
         store.bulk_load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
 opened = time.perf_counter()
-subs = {ox.Variable(k): (ox.NamedNode(v[1]) if v[0] == "iri" else ox.Literal(v[1], datatype=ox.NamedNode(v[2])))
-        for k, v in spec["bindings"].items()}
+def term(v):
+    return ox.NamedNode(v[1]) if v[0] == "iri" else ox.Literal(v[1], datatype=ox.NamedNode(v[2]))
+subs = {ox.Variable(k): term(v) for k, v in spec["bindings"].items()}
 answer = store.query(spec["text"], prefixes=spec["prefixes"], substitutions=subs,
                      use_default_graph_as_union=True)
 rows = sum(1 for _ in answer) if not isinstance(answer, ox.QueryBoolean) else 1
@@ -61,7 +62,13 @@ print(json.dumps({"open": opened - start, "query": done - opened, "rows": rows})
 """
 
 
-def run(command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> dict:
+def run(
+    command: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float | None = None,
+) -> dict:
     """Run a process; its wall time and output."""
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -139,10 +146,9 @@ def measure_load(base: Path, store: str) -> dict:
 
 def saved_queries(base: Path) -> list[dict]:
     sys.path.insert(0, str(ROOT / "src"))
-    from positions.kb import KnowledgeBase
-
     import pyoxigraph as ox
 
+    from positions.kb import KnowledgeBase
     from positions.namespaces import PREFIXES
     from positions.sparql import bind, project_parameters, rewrite_bound
 
@@ -160,7 +166,7 @@ def saved_queries(base: Path) -> list[dict]:
         }
         queries.append(
             {"name": query.name, "text": text, "bindings": bindings, "kind": query.kind,
-             "parameterised": bool(query.parameters)}
+             "parameterised": bool(bindings)}
         )  # fmt: skip
     return queries
 
@@ -205,8 +211,13 @@ def measure_validation(base: Path, store: str) -> dict:
     result = run_peak(
         [*POSITIONS, "--kb", str(base), "validate", "-q"], env={"POSITIONS_STORE": store}
     )
-    return {"seconds": result["seconds"], "peak_bytes": result["peak_bytes"], "code": result["code"],
-            "error": _error(result, ok=(0, 1)), "summary": result["stdout"].strip().splitlines()[-1:]}  # fmt: skip
+    return {
+        "seconds": result["seconds"],
+        "peak_bytes": result["peak_bytes"],
+        "code": result["code"],
+        "error": _error(result, ok=(0, 1)),
+        "summary": result["stdout"].strip().splitlines()[-1:],
+    }
 
 
 def measure_add(base: Path, store: str, add_max_bytes: int) -> dict:
@@ -259,7 +270,10 @@ del store
 shutil.rmtree(folder)
 print(json.dumps({"open_rw": opened - start, "extend": done - opened, "triples": len(triples)}))
 """
-_OPEN = "import sys;from positions.kb import KnowledgeBase;len(KnowledgeBase.open(sys.argv[1],store='disk').store)"
+_OPEN = (
+    "import sys;from positions.kb import KnowledgeBase;"
+    "len(KnowledgeBase.open(sys.argv[1],store='disk').store)"
+)
 
 
 def _json(result: dict) -> dict | None:
@@ -306,10 +320,11 @@ def report(results: list[dict]) -> str:
                 )
             if load.get("reopen"):
                 out.append(
-                    f"   re-open unchanged: {load['reopen']['load']:.3f} s, peak {_gib(load['reopen_peak'])}"
+                    f"   re-open unchanged: {load['reopen']['load']:.3f} s, "
+                    f"peak {_gib(load['reopen_peak'])}"
                 )
             for q in figures.get("queries", []):
-                kind = "param" if q["parameterised"] else "all  "
+                kind = "select" if q["parameterised"] else "scan  "
                 detail = q["direct_detail"] or {}
                 ratio = q["end_to_end"] / q["direct"] if q["direct"] else float("nan")
                 error = f"  FAILED {q['error']}" if q["error"] else ""
@@ -332,7 +347,8 @@ def report(results: list[dict]) -> str:
                 out.append(f"   whole-base validation: not run ({figures['validation_skipped']})")
             add = figures.get("add")
             if add:
-                line = f"   add 100 statements: incremental validate {add['incremental_validate']:.2f} s"
+                line = "   add 100 statements: incremental validate "
+                line += f"{add['incremental_validate']:.2f} s"
                 line += f" (peak {_gib(add['incremental_peak'])})"
                 if add.get("incremental_error"):
                     line += f" FAILED {add['incremental_error']}"

@@ -289,23 +289,27 @@ def validate(
             from positions.incremental import validate_new
 
             return validate_new(kb, files, strict=strict)
-    new_paths = _distinct_new_files(kb, files)
-    base = _base_files(kb)
-    new = [_SourceFile.read(path, _display_name(kb, path)) for path in new_paths]
-    shapes = [_SourceFile.read(path, kb.relative(path)) for path in kb.layout.shapes_files()]
+    with _Stages() as stage:
+        stage("reading the files")
+        new_paths = _distinct_new_files(kb, files)
+        base = _base_files(kb)
+        new = [_SourceFile.read(path, _display_name(kb, path)) for path in new_paths]
+        shapes = [_SourceFile.read(path, kb.relative(path)) for path in kb.layout.shapes_files()]
 
-    data_graph = _to_graph([*new, *base])
-    shapes_graph = _to_graph(shapes)
-    _refuse_hostile_shape_queries(shapes)
-    results = _run_shacl(data_graph, shapes_graph)
+        data_graph = _to_graph([*new, *base])
+        shapes_graph = _to_graph(shapes)
+        _refuse_hostile_shape_queries(shapes)
+        stage(f"validating {len(data_graph):,} triples against the shapes (pyshacl)")
+        results = _run_shacl(data_graph, shapes_graph)
 
-    locator = _Locator(new + base, data_graph)
-    # Each problem once: pyshacl repeats a result reached through two shapes
-    # (a node that is both a party and a person is checked as Labelled twice).
-    problems: dict[Problem, Node | None] = {}
-    seen: set[tuple] = set()
-    found = [*_shacl_problems(results, shapes_graph, data_graph, locator)]
-    found += [(p, None) for p in _check_problems(new + base, data_graph, locator)]
+        stage("running the checks and locating the problems")
+        locator = _Locator(new + base, data_graph)
+        # Each problem once: pyshacl repeats a result reached through two shapes
+        # (a node that is both a party and a person is checked as Labelled twice).
+        problems: dict[Problem, Node | None] = {}
+        seen: set[tuple] = set()
+        found = [*_shacl_problems(results, shapes_graph, data_graph, locator)]
+        found += [(p, None) for p in _check_problems(new + base, data_graph, locator)]
     for problem, node in found:
         if _identity(problem) not in seen:
             seen.add(_identity(problem))
@@ -369,6 +373,40 @@ def _first_line_mentioning(source: _SourceFile, text: str) -> int | None:
         if first and first in line:
             return number
     return None
+
+
+class _Stages:
+    """What whole-base validation is doing, with the time spent, on a terminal only.
+
+    pyshacl gives no progress of its own, so this shows the stage and a clock
+    (a minute or more on a large base); in a pipe, or under tests, it is silent.
+    """
+
+    def __init__(self) -> None:
+        import sys
+
+        self.progress: Any = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                transient=True,
+            )  # fmt: skip
+            self.task = self.progress.add_task("validating", total=None)
+
+    def __enter__(self) -> _Stages:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, description: str) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, description=description)
 
 
 def _identity(problem: Problem) -> tuple:
