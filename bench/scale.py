@@ -393,6 +393,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--add-max-mb", type=float, default=50.0,
                         help="run positions add end to end up to this much data")  # fmt: skip
     parser.add_argument("--query-timeout", type=float, default=120.0)
+    parser.add_argument("--queries", help="only these saved queries (comma-separated names)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     results = []
@@ -400,6 +401,8 @@ def main(argv: list[str] | None = None) -> None:
         base, generation = ensure_base(size, args.regenerate)
         entry = {"statements": size, "generation": generation, "stores": {}}
         queries = saved_queries(base)
+        if args.queries:
+            queries = [q for q in queries if q["name"] in args.queries.split(",")]
         for store in args.stores.split(","):
             figures: dict = {"load": measure_load(base, store)}
             if store == "memory" and size > args.memory_queries_max:
