@@ -69,6 +69,12 @@ CHAINS = tuple(
     )
 )
 MAX_CHAIN = 1000
+CHAIN_STARTS = {
+    ox.NamedNode(PREFIXES["org"] + "subOrganizationOf"): (
+        ox.NamedNode(PREFIXES["org"] + "organization"),
+        ox.NamedNode(PREFIXES["pos"] + "onBehalfOf"),
+    ),
+}
 
 
 def validate_new(
@@ -157,7 +163,11 @@ class Extract:
 
     def _follow_chains(self) -> None:
         for predicate in CHAINS:
-            pending = [q.object for q in list(self.quads.values()) if q.predicate == predicate]
+            # A chain starts where the extract first reaches it: at a node that
+            # already has the link, or, for organisations, at the organisation a
+            # role is held in (which the two hops above may not have described).
+            starts = CHAIN_STARTS.get(predicate, ()) + (predicate,)
+            pending = [q.object for q in list(self.quads.values()) if q.predicate in starts]
             for _ in range(MAX_CHAIN):
                 if not pending:
                     break

@@ -1,0 +1,30 @@
+"""Incremental validation follows an organisation chain from a role it reaches late."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from positions import KnowledgeBase
+from positions.validate import validate
+from support import REPO
+
+TTL = """@prefix kb: <https://w3id.org/positions/id/> .
+@prefix pos: <https://w3id.org/positions/vocab#> .
+kb:stmt-chepa-wait-for-written-response pos:onBehalfOf kb:{party} .
+"""
+
+
+def test_a_committee_role_speaks_for_the_state_through_two_links(tmp_path: Path) -> None:
+    """committee -> State Duma -> Russia: the party check must see the whole chain."""
+    good = tmp_path / "good.ttl"
+    good.write_text(TTL.format(party="russia"), encoding="utf-8")
+    report = validate(KnowledgeBase.open(REPO), [good])
+    assert [p for p in report.problems if p.severity == "Violation"] == []
+
+
+def test_the_same_statement_for_another_party_is_still_caught(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(TTL.format(party="united-states"), encoding="utf-8")
+    report = validate(KnowledgeBase.open(REPO), [bad])
+    messages = [p.message for p in report.problems if p.severity == "Violation"]
+    assert any("neither kb:united-states nor part of it" in m for m in messages)
