@@ -119,7 +119,10 @@ class KnowledgeBase:
         if added is None and self._disk is None:
             del self.__dict__["store"]  # loaded afresh on next use
             return
-        by_file = {self.relative(self.layout.data_dir / n): t for n, t in (added or {}).items()}
+        by_file = {
+            self.relative(self.layout.data_dir / n): [_as_triple(t) for t in triples]
+            for n, triples in (added or {}).items()
+        }
         if self._disk is not None:
             self.__dict__["store"] = self._disk.refresh(by_file)
             return
@@ -148,3 +151,12 @@ class KnowledgeBase:
         from positions.query import run
 
         return run(self, name_or_text, params)
+
+
+def _as_triple(item: Any) -> ox.Triple:
+    """A pyoxigraph Triple from a Triple, a Quad or a (subject, predicate, object) tuple."""
+    if isinstance(item, tuple):
+        return ox.Triple(*item)
+    if isinstance(item, ox.Quad):
+        return item.triple
+    return item

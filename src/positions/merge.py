@@ -691,6 +691,10 @@ def apply(
         if not report.conforms:
             raise _violations(report)
         commit(kb.layout.data_dir, plan.texts)
+        # Files and store together: the new triples go into the store as they
+        # are (a disk store is not reloaded; one not opened yet catches up on
+        # its next open from its manifest).
+        kb.refresh_store(plan.added)
         return Outcome(plan, report, written=True, recovered=recovered)
 
 
