@@ -74,13 +74,22 @@ def validate_command(
             "summary (and still fail under --strict).",
         ),
     ] = False,
+    whole: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="With FILE: validate the whole base with the files, not only what the "
+            "files touch (slower on a large base; finds problems the new facts cause in "
+            "nodes they do not mention). Without FILE the whole base is always validated.",
+        ),
+    ] = False,
 ) -> None:
     from positions import cli
     from positions.errors import PositionsError
     from positions.validate import validate
 
     try:
-        report = validate(cli.open_kb(), files or None, strict=strict)
+        report = validate(cli.open_kb(), files or None, strict=strict, incremental=not whole)
     except PositionsError as error:
         cli.fail(error)
         return
