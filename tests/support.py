@@ -54,6 +54,15 @@ def ask(query: str, store: ox.Store | None = None) -> bool:
     return bool((store or bundled_store()).query(PREFIXES + query))
 
 
+def copy_bundled(root: Path) -> Path:
+    """A writable copy of the bundled base (ontology/, data/, queries/) at ``root``."""
+    import shutil
+
+    for part in ("ontology", "data", "queries"):
+        shutil.copytree(REPO / part, root / part)
+    return root
+
+
 def tree_digest(folder: Path) -> str:
     """A digest of every file under ``folder`` (names and bytes), to prove nothing changed."""
     digest = hashlib.sha256()

@@ -7,7 +7,6 @@ byte-identical afterwards (file names and bytes, see ``support.tree_digest``).
 from __future__ import annotations
 
 import difflib
-import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -18,7 +17,7 @@ from positions.cli import app
 from positions.datafiles import render_data_file
 from positions.kb import KnowledgeBase
 from positions.merge import JOURNAL_NAME, TEMP_PREFIX, commit, recover
-from support import REPO, tree_digest
+from support import tree_digest
 
 runner = CliRunner()
 
@@ -51,15 +50,6 @@ kb:source-test
     pos:genre genre:news-report ;
     pos:publishedOn "2022-01-16"^^xsd:date .
 """
-
-
-@pytest.fixture
-def base(tmp_path: Path) -> Path:
-    """A writable copy of the bundled base."""
-    root = tmp_path / "kb"
-    for part in ("ontology", "data", "queries"):
-        shutil.copytree(REPO / part, root / part)
-    return root
 
 
 def write(folder: Path, name: str, body: str, head: str = HEAD) -> Path:

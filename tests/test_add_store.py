@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from positions import KnowledgeBase
 from positions.merge import apply, plan_add
-from support import REPO
+from support import copy_bundled
 
 NEW = """@prefix kb: <https://w3id.org/positions/id/> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
@@ -22,8 +21,7 @@ kb:belarus a pos:State ; rdfs:label "Belarus"@en ;
 
 @pytest.mark.parametrize("store", ["memory", "disk"])
 def test_an_added_fact_is_in_the_store_without_a_reload(tmp_path: Path, store: str) -> None:
-    for part in ("ontology", "data", "queries"):
-        shutil.copytree(REPO / part, tmp_path / part)
+    copy_bundled(tmp_path)
     new = tmp_path / "new.ttl"
     new.write_text(NEW, encoding="utf-8")
     kb = KnowledgeBase.open(tmp_path, store=store)

@@ -8,7 +8,6 @@ print ``positions: paused at <step>`` and sleep there.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -55,14 +54,6 @@ kb:source-{name} a pos:Source ;
     pos:publishedOn "2022-01-16"^^xsd:date .
 """
     )
-
-
-@pytest.fixture
-def base(tmp_path: Path) -> Path:
-    root = tmp_path / "kb"
-    for part in ("ontology", "data", "queries"):
-        shutil.copytree(REPO / part, root / part)
-    return root
 
 
 def start_add(base: Path, path: Path, pause: str | None = None) -> subprocess.Popen[str]:

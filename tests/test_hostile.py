@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import http.server
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -80,15 +79,6 @@ def server() -> Iterator[tuple[int, list[str]]]:
     yield httpd.server_port, hits
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture
-def base(tmp_path: Path) -> Path:
-    """A writable copy of the bundled base."""
-    root = tmp_path / "kb"
-    for part in ("ontology", "data", "queries"):
-        shutil.copytree(REPO / part, root / part)
-    return root
 
 
 # -- inputs -----------------------------------------------------------------------------------

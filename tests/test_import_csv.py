@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -23,14 +22,6 @@ ROW = (
     "kb:stmt-test-csv,Test statement,kb:vladimir-putin,kb:putin-president,kb:russia,"
     "{date},,{stance},kb:demand-legal-guarantees,,kb:source-002,long-term\n"
 )
-
-
-@pytest.fixture
-def base(tmp_path: Path) -> Path:
-    root = tmp_path / "kb"
-    for part in ("ontology", "data", "queries"):
-        shutil.copytree(REPO / part, root / part)
-    return root
 
 
 def run(base: Path, *args: str):  # noqa: ANN201 - click's Result

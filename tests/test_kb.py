@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,6 @@ import pytest
 from positions import KnowledgeBase
 from positions.errors import NotABase
 from positions.merge import JOURNAL_NAME, TEMP_PREFIX
-from support import REPO
-
-
-@pytest.fixture
-def base(tmp_path: Path) -> Path:
-    for part in ("ontology", "data", "queries"):
-        shutil.copytree(REPO / part, tmp_path / part)
-    return tmp_path
 
 
 def test_open_finds_the_folder_given(base: Path) -> None:

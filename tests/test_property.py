@@ -32,7 +32,7 @@ from typer.testing import CliRunner
 from positions.cli import app
 from positions.kb import KnowledgeBase
 from positions.turtle import serialize_turtle
-from support import REPO, tree_digest
+from support import REPO, copy_bundled, tree_digest
 
 runner = CliRunner()
 RUNS: Counter[str] = Counter()
@@ -236,9 +236,7 @@ def turtle_string(value: str) -> str:
 def test_statements_added_come_back_word_for_word(label: str, quote: str, when: date) -> None:
     RUNS["add round trip"] += 1
     with tempfile.TemporaryDirectory() as folder:
-        base = Path(folder) / "kb"
-        for part in ("ontology", "data", "queries"):
-            shutil.copytree(REPO / part, base / part)
+        base = copy_bundled(Path(folder) / "kb")
         new = Path(folder) / "new.ttl"
         new.write_text(
             STATEMENT.replace("{label}", turtle_string(label))
@@ -302,8 +300,7 @@ class HostileBase:
 
     def restore(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
-        for part in ("ontology", "data", "queries"):
-            shutil.copytree(REPO / part, self.root / part)
+        copy_bundled(self.root)
         self.digest = tree_digest(self.root / "data")
 
 
