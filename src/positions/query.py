@@ -177,12 +177,25 @@ def run(
         options["use_default_graph_as_union"] = True
     cap = row_limit if row_limit is not None else max_rows
     result = _run_with_limit(kb.store, query, text, options, cap, timeout)
+    return finish_result(result, query, projected, cap, row_limit, prefixes)
+
+
+def finish_result(
+    result: QueryResult,
+    query: SavedQuery,
+    projected: list[str] | None,
+    cap: int,
+    row_limit: int | None,
+    prefixes: dict[str, str],
+) -> QueryResult:
+    """What a local and a remote run both do to an answer: drop the parameter columns
+    projected only for binding, and cut at the row cap (an error without --limit)."""
     if projected is not None and result.kind == "select":
         _keep_columns(result, projected)
     if result.kind != "ask" and len(result) > cap:
         if row_limit is None:
             raise QueryLimitExceeded(
-                f"{query.name} gives more than {max_rows:,} rows and was stopped; "
+                f"{query.name} gives more than {cap:,} rows and was stopped; "
                 "narrow it (parameters, LIMIT) or pass --limit N to see the first N"
             )
         del result.rows[cap:], result.triples[cap:]

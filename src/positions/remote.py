@@ -48,7 +48,6 @@ from positions.errors import (
     InputError,
     Position,
     PositionsError,
-    QueryLimitExceeded,
     UsageError,
 )
 
@@ -381,22 +380,10 @@ def run_remote(
         credentials=credentials,
         timeout=seconds,
     )
+    from positions.query import finish_result
+
     result = _result(_parse_answer(answer, kind, endpoint), kind, cap)
-    if projected is not None and result.kind == "select":
-        keep = [v for v in result.variables if v in projected]
-        result.variables = keep
-        result.rows = [{v: row.get(v) for v in keep} for row in result.rows]
-    if result.kind != "ask" and len(result) > cap:
-        if row_limit is None:
-            raise QueryLimitExceeded(
-                f"{query.name} gives more than {cap:,} rows and was stopped; "
-                "narrow it (parameters, LIMIT) or pass --limit N to see the first N"
-            )
-        del result.rows[cap:], result.triples[cap:]
-        result.truncated = True
-    result.query = query
-    result.prefixes = prefixes
-    return result
+    return finish_result(result, query, projected, cap, row_limit, prefixes)
 
 
 def _result(answer: Any, kind: str, cap: int) -> QueryResult:
