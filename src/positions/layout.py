@@ -15,6 +15,10 @@ from positions.errors import NotABase
 
 ENV_VAR = "POSITIONS_KB"
 RDF_SUFFIXES = (".ttl",)
+# From this much data a base is "large": its data files load through a byte
+# scan and pyoxigraph's parser instead of the full gate (positions.store), and
+# new files are validated incrementally (positions.validate).
+LARGE_BASE_BYTES = 20 * 1024 * 1024
 
 
 def is_base(folder: Path) -> bool:
@@ -81,6 +85,14 @@ class Layout:
 
     def data_files(self) -> list[Path]:
         return _rdf_files(self.data_dir, recursive=True)
+
+    def data_bytes(self) -> int:
+        """The size of the data files together."""
+        return sum(p.stat().st_size for p in self.data_files())
+
+    def is_large(self) -> bool:
+        """True from :data:`LARGE_BASE_BYTES` of data files."""
+        return self.data_bytes() >= LARGE_BASE_BYTES
 
     def query_files(self) -> list[Path]:
         return sorted(self.queries_dir.glob("*.rq"))

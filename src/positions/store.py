@@ -15,18 +15,17 @@ The kind is chosen by the caller (``KnowledgeBase.open(path, store="disk")``),
 else ``$POSITIONS_STORE``, else ``[store] kind = "disk"`` in the base's own
 ``positions.toml``, else ``memory``.
 
-**Loading.**  A file within the gate's size limit (:class:`rdfio.Limits`) goes
-through :func:`rdfio.read_rdf`, the strict gate, as every input does.  A base
-file over that limit (a data file of hundreds of thousands of statements)
-cannot: the gate would refuse it, and its checks run in Python at about a tenth
-of the parser's speed.  Such a file is loaded by pyoxigraph's own parser
-(``Store.bulk_load``), which still refuses any syntax error and any invalid IRI
-and gives the file's blank nodes identities of their own, but does not check
-literals against their datatypes, control characters in literals, or bracket
-nesting.  That is acceptable for the files of ``data/`` only (the fast path is
-never used for new input): they were written by ``positions add`` or
-``positions fmt`` after passing the gate, and ``positions validate --all``
-checks them again.  docs/performance.md has the figures.
+**Loading.**  Every file of a small base goes through :func:`rdfio.read_rdf`,
+the strict gate, as every input does.  The data files of a large base (from
+``layout.LARGE_BASE_BYTES`` of data) are loaded by pyoxigraph's own parser
+(``Store.bulk_load``), which refuses any syntax error and any invalid IRI and
+gives each file's blank nodes identities of their own, after a byte scan
+(:func:`rdfio.plainly_clean`) has found no control or bidi character, no
+``\\u`` escape and no over-long number; a file the scan flags goes through the
+gate.  Left to ``positions validate``: ill-typed literals and deep nesting (the
+gate's per-triple checks run in Python at a third of the parser's speed).  Files
+load several at a time, which keeps both cores of a small machine busy.  New
+input never takes this path.  docs/performance.md has the figures.
 
 **Concurrency.**  Readers hold a shared ``flock`` on ``store.lock`` while a
 store is open read-only (pyoxigraph: opening read-only while another process
@@ -42,6 +41,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +51,7 @@ import pyoxigraph as ox
 
 from positions import rdfio
 from positions.errors import InputError, Position, UsageError
+from positions.layout import LARGE_BASE_BYTES
 
 KINDS = ("memory", "disk")
 ENV_VAR = "POSITIONS_STORE"
@@ -89,6 +90,11 @@ def _checked_kind(value: str, origin: str) -> str:
 
 # -- loading files into a store -----------------------------------------------------
 
+# Files load in parallel: pyoxigraph's bulk loader releases the GIL, and with
+# several files at once it keeps two cores busy (on a 2-core machine, 194,000
+# triples a second into an on-disk store against 116,000 for one file at a time).
+LOAD_THREADS = max(2, min(4, os.cpu_count() or 2))
+
 
 def load_file(
     store: ox.Store,
@@ -97,23 +103,54 @@ def load_file(
     *,
     limits: rdfio.Limits = rdfio.DEFAULT_LIMITS,
     bulk: bool = False,
+    fast: bool = False,
 ) -> None:
-    """Load one base file into its named graph: through the gate, or fast when too big for it.
+    """Load one base file into its named graph: through the gate, or by pyoxigraph's parser.
 
-    ``bulk`` writes the gated quads with ``bulk_extend`` (for an on-disk store,
-    several times faster than a transaction for a large file).
+    ``fast`` (a large base's own data files, see :func:`fast_loading`) loads the
+    file with ``Store.bulk_load`` once :func:`rdfio.plainly_clean` finds nothing
+    the gate's term checks would refuse; a file it flags, and every other file
+    within the gate's size limit, goes through the gate.  A file over that limit
+    can only be bulk-loaded.  ``bulk`` writes the gated quads with
+    ``bulk_extend`` (for an on-disk store, several times faster than a
+    transaction for a large file).
     """
     graph = rdfio.graph_iri(relative)
-    if path.stat().st_size <= limits.max_bytes:
-        quads = rdfio.read_rdf(path, graph, limits=limits)
+    data = _read(path)
+    small = len(data) <= limits.max_bytes
+    if small and not (fast and rdfio.plainly_clean(data, limits)):
+        quads = rdfio.parse_bytes(data, path, rdfio.format_for(path), graph, limits=limits)
         (store.bulk_extend if bulk else store.extend)(quads)
         return
     try:
-        store.bulk_load(path=str(path), format=rdfio.format_for(path), to_graph=graph)
+        store.bulk_load(data, format=rdfio.format_for(path), to_graph=graph)
     except SyntaxError as error:
         store.remove_graph(graph)  # nothing half-loaded stays behind
         line = getattr(error, "lineno", None)
         raise InputError(Position(path, line, getattr(error, "offset", None)), str(error)) from None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(Position(path), f"cannot read the file: {error.strerror}") from None
+
+
+def fast_loading(files: Iterable[tuple[Path, str]]) -> set[str]:
+    """The files to load fast: a large base's data files (``layout.LARGE_BASE_BYTES``).
+
+    They are the base's own files, which entered it through the gate (``positions
+    add``, ``import``, ``fmt``) and which ``positions validate`` checks whole, so
+    a byte scan and pyoxigraph's strict parser (syntax, IRIs; blank nodes scoped
+    to the file) are enough to query them: ill-typed literals and deep nesting
+    are left to validation.  New input never takes this path; nor does any file
+    of a small base, where the gate costs little.
+    """
+    data = [(p, r) for p, r in files if r.startswith("data/")]
+    if sum(p.stat().st_size for p, _ in data) < LARGE_BASE_BYTES:
+        return set()
+    return {r for _, r in data}
 
 
 def load_files(
@@ -121,30 +158,72 @@ def load_files(
     files: Iterable[tuple[Path, str]],
     *,
     bulk: bool = False,
+    fast: set[str] | frozenset[str] = frozenset(),
     progress: Progress | None = None,
 ) -> None:
-    """Load ``(path, relative name)`` pairs, one named graph each."""
-    for path, relative in files:
-        load_file(store, path, relative, bulk=bulk)
-        if progress is not None:
-            progress(relative, path.stat().st_size)
+    """Load ``(path, relative name)`` pairs, one named graph each, several at a time.
+
+    On the first failure the files not started are left out and the error is
+    raised; a graph half-loaded by a failing bulk load is removed.
+    """
+    failure = _load_parallel(store, list(files), bulk, fast, progress)
+    if failure is not None:
+        # No frame of the load may stay referenced from the error: they hold the
+        # store, and a caller that keeps the error (a notebook, a test) would
+        # keep an on-disk store locked.
+        del store
+        failure.__context__ = None
+        raise failure.with_traceback(None)
+
+
+def _load_parallel(
+    store: ox.Store,
+    files: list[tuple[Path, str]],
+    bulk: bool,
+    fast: set[str] | frozenset[str],
+    progress: Progress | None,
+) -> BaseException | None:
+    """Load the files, several at a time; the first error, or None."""
+    with ThreadPoolExecutor(LOAD_THREADS) as pool:
+        futures = {
+            pool.submit(load_file, store, path, relative, bulk=bulk, fast=relative in fast): (
+                path,
+                relative,
+            )
+            for path, relative in files
+        }
+        for future in as_completed(futures):
+            failure = future.exception()
+            if failure is not None:
+                pool.shutdown(cancel_futures=True)
+                return failure
+            path, relative = futures[future]
+            if progress is not None:
+                progress(relative, path.stat().st_size)
+    return None
 
 
 def memory_store(files: list[tuple[Path, str]]) -> ox.Store:
     """An in-memory store of the files.
 
-    Files within the gate's limit are all checked before any is added, so a bad
-    file merges nothing (as :func:`rdfio.load_files`); larger ones follow.
+    In a small base every file goes through the gate and all are checked before
+    any is added, so a bad file merges nothing (as :func:`rdfio.load_files`); a
+    large base's data files load fast and in parallel (:func:`fast_loading`).
     """
-    small = [(p, r) for p, r in files if p.stat().st_size <= rdfio.DEFAULT_LIMITS.max_bytes]
-    large = [(p, r) for p, r in files if (p, r) not in small]
+    fast = fast_loading(files)
+    gated = [(p, r) for p, r in files if r not in fast and p.stat().st_size <= _gate_limit()]
+    rest = [(p, r) for p, r in files if (p, r) not in gated]
     store = ox.Store()
     with LoadProgress(files) as progress:
-        rdfio.load_files(store, small)
-        for path, relative in small:
+        rdfio.load_files(store, gated)
+        for path, relative in gated:
             progress(relative, path.stat().st_size)
-        load_files(store, large, progress=progress)
+        load_files(store, rest, fast=fast, progress=progress)
     return store
+
+
+def _gate_limit() -> int:  # read at call time: the CLI may have raised it
+    return rdfio.DEFAULT_LIMITS.max_bytes
 
 
 class LoadProgress:
@@ -319,16 +398,20 @@ class DiskStore:
             for relative in sorted(gone):
                 store.remove_graph(rdfio.graph_iri(relative))
                 del manifest[relative]
-            with LoadProgress([(p, r) for p, r, _ in changed]) as progress:
-                for path, relative, state in changed:
-                    # Forget the file first: if its load fails, the next open retries it.
-                    manifest.pop(relative, None)
-                    self._write_manifest(manifest)
-                    if not fresh:
-                        store.remove_graph(rdfio.graph_iri(relative))
-                    load_file(store, path, relative, bulk=True)
-                    manifest[relative] = state
-                    progress(relative, state.size)
+            # Forget the changed files first: if a load fails, the next open retries it.
+            for _, relative, _ in changed:
+                manifest.pop(relative, None)
+            self._write_manifest(manifest)
+            if not fresh:
+                for _, relative, _ in changed:
+                    store.remove_graph(rdfio.graph_iri(relative))
+            pairs = [(path, relative) for path, relative, _ in changed]
+            with LoadProgress(pairs) as progress:
+                load_files(
+                    store, pairs, bulk=True, fast=fast_loading(self.files()), progress=progress
+                )
+            for _, relative, state in changed:
+                manifest[relative] = state
             store.flush()
         finally:
             del store

@@ -40,6 +40,7 @@ import pyoxigraph as ox
 
 from positions import rdfio
 from positions.errors import UsageError
+from positions.layout import LARGE_BASE_BYTES
 from positions.namespaces import PREFIXES, compact
 
 if TYPE_CHECKING:  # rdflib and pyshacl cost half a second to import: see validate()
@@ -263,11 +264,11 @@ def _plural(count: int, word: str) -> str:
 
 # Below this much data, whole-base validation is fast and complete, so it is used
 # even for new files; above it, only what the new facts reach is validated.
-INCREMENTAL_FROM_BYTES = 20 * 1024 * 1024
+INCREMENTAL_FROM_BYTES = LARGE_BASE_BYTES
 
 
 def _data_bytes(kb: KnowledgeBase) -> int:
-    return sum(p.stat().st_size for p in kb.layout.data_files())
+    return kb.layout.data_bytes()
 
 
 def validate(

@@ -1,0 +1,114 @@
+"""Loading a large base: data files fast and in parallel; what still goes through the gate."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from positions import rdfio
+from positions import store as stores
+from positions.errors import InputError
+from positions.kb import KnowledgeBase
+from support import REPO
+
+
+def _base(tmp_path: Path) -> Path:
+    for part in ("ontology", "data", "queries"):
+        shutil.copytree(REPO / part, tmp_path / part)
+    return tmp_path
+
+
+def _named_triples(store: ox.Store) -> set[tuple[str, str, str]]:
+    """Every quad without a blank node (each load draws blank nodes afresh)."""
+    return {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in store
+        if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)
+    }
+
+
+@pytest.fixture
+def large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Treat every base as large, so that its data files take the fast path."""
+    monkeypatch.setattr(stores, "LARGE_BASE_BYTES", 0)
+
+
+def test_fast_loading_is_for_data_files_of_a_large_base_only(tmp_path: Path) -> None:
+    kb = KnowledgeBase.open(_base(tmp_path))
+    files = kb._files()
+    assert stores.fast_loading(files) == set()  # the bundled base is small
+    big = tmp_path / "data" / "filler.ttl"
+    big.write_text("# " + "x" * stores.LARGE_BASE_BYTES + "\n", encoding="utf-8")
+    fast = stores.fast_loading(KnowledgeBase.open(tmp_path)._files())
+    assert fast and all(name.startswith("data/") for name in fast)
+    assert "data/statements.ttl" in fast
+
+
+@pytest.mark.parametrize("kind", ["memory", "disk"])
+def test_fast_load_gives_the_same_graph_as_the_gate(tmp_path: Path, kind: str, large) -> None:  # noqa: ANN001
+    reference = ox.Store()  # every file through the gate
+    rdfio.load_files(reference, KnowledgeBase.open(REPO)._files())
+    kb = KnowledgeBase.open(_base(tmp_path), store=kind)
+    try:
+        assert len(kb.store) == len(reference)
+        assert _named_triples(kb.store) == _named_triples(reference)
+        blank_subjects = {q.subject for q in kb.store if isinstance(q.subject, ox.BlankNode)}
+        assert len(blank_subjects) == len(
+            {q.subject for q in reference if isinstance(q.subject, ox.BlankNode)}
+        )
+    finally:
+        kb.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('kb:x rdfs:label "bad \u202e order" .\n', "U+202E"),
+        ('kb:x rdfs:label "escaped \\u001b[2J" .\n', "U+001B"),
+        ("kb:x pos:count " + "9" * 1200 + " .\n", "digits"),
+        ('kb:x rdfs:label "unfinished .\n', "line 5"),
+    ],
+)
+def test_a_flagged_data_file_of_a_large_base_is_refused_with_its_line(
+    tmp_path: Path,
+    text: str,
+    expected: str,
+    large,  # noqa: ANN001
+) -> None:
+    base = _base(tmp_path)
+    bad = base / "data" / "bad.ttl"
+    bad.write_text(
+        "@prefix kb: <https://w3id.org/positions/id/> .\n"
+        "@prefix pos: <https://w3id.org/positions/vocab#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n" + text,
+        encoding="utf-8",
+    )
+    for kind in ("memory", "disk"):
+        kb = KnowledgeBase.open(base, store=kind)
+        with pytest.raises(InputError) as caught:
+            kb.store  # noqa: B018 - opening the store loads the files
+        message = str(caught.value)
+        assert "data/bad.ttl" in message
+        assert expected in message or expected.lower() in message.lower()
+        kb.close()
+
+
+def test_a_failed_fast_load_is_retried_on_the_next_open(tmp_path: Path, large) -> None:  # noqa: ANN001
+    base = _base(tmp_path)
+    statements = base / "data" / "statements.ttl"
+    good = statements.read_text(encoding="utf-8")
+    statements.write_text(good + "\nkb:broken pos:x .\n", encoding="utf-8")
+    kb = KnowledgeBase.open(base, store="disk")
+    with pytest.raises(InputError):
+        kb.store  # noqa: B018
+    kb.close()
+    statements.write_text(good, encoding="utf-8")
+    kb = KnowledgeBase.open(base, store="disk")
+    try:
+        assert kb.query("statements").rows
+        assert "data/statements.ttl" in kb.disk_store.reloaded
+    finally:
+        kb.close()
