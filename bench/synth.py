@@ -3,8 +3,9 @@
     python bench/synth.py --statements 10000 --seed 1 --out bench/out/kb-10k --batch 100
 
 writes a complete base folder: ``ontology/`` and ``queries/`` copied from this
-repository, and ``data/*.ttl`` in the same file layout as the bundled ``data/``
-(one file per family of classes, see :mod:`positions.datafiles`), plus, with
+repository, and ``data/`` in the layout ``positions add`` keeps (one file per
+family of classes, then numbered parts of about a megabyte once a family's file
+is full: ``data/statements/00001.ttl``, ...; see :mod:`positions.datafiles`), plus, with
 ``--batch K``, ``new-statements.ttl``: K new statements that link to nodes
 already in the base, ready for ``positions add``.
 
@@ -33,19 +34,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import random
 import shutil
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from positions.datafiles import header_for  # noqa: E402
+from positions.datafiles import PART_BYTES, PART_DIGITS, header_for  # noqa: E402
 from positions.namespaces import PREFIXES  # noqa: E402
 
 STATEMENTS_PER_NEGOTIATION = 2000
@@ -278,16 +280,38 @@ class Files:
     def add(self, file_name: str, local: str, node: Node) -> None:
         self.blocks[file_name].append((local, f"kb:{local} {node.body()} .\n"))
 
-    def write(self, data_dir: Path) -> None:
+    def write(self, data_dir: Path, part_bytes: int = PART_BYTES) -> None:
+        """Each class's blocks, sorted, in its file and then in numbered parts.
+
+        As ``positions add`` would have left them (positions.datafiles): the
+        class file takes blocks until it reaches ``part_bytes``, then
+        ``<class>/00001.ttl`` does, and so on.
+        """
         data_dir.mkdir(parents=True, exist_ok=True)
         for file_name, blocks in self.blocks.items():
             blocks.sort()
-            write_turtle(
-                data_dir / file_name,
-                FILE_PREFIXES[file_name],
-                (text for _, text in blocks),
-                header_for(file_name),
-            )
+            for relative, chunk in _split(file_name, [text for _, text in blocks], part_bytes):
+                used = [p for p in FILE_PREFIXES[file_name] if any(f"{p}:" in b for b in chunk)]
+                path = data_dir / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                write_turtle(path, used, chunk, header_for(relative))
+
+
+def _split(file_name: str, blocks: list[str], part_bytes: int) -> Iterator[tuple[str, list[str]]]:
+    stem = file_name.removesuffix(".ttl")
+    names = itertools.chain(
+        [file_name], (f"{stem}/{n:0{PART_DIGITS}d}.ttl" for n in itertools.count(1))
+    )
+    chunk: list[str] = []
+    size = 0
+    for block in blocks:
+        chunk.append(block)
+        size += len(block.encode("utf-8")) + 1
+        if size >= part_bytes:
+            yield next(names), chunk
+            chunk, size = [], 0
+    if chunk:
+        yield next(names), chunk
 
 
 def write_turtle(
@@ -755,7 +779,9 @@ def statement(
 # -- the command -------------------------------------------------------------------------
 
 
-def write_base(out: Path, statements: int, seed: int, batch: int = 0) -> dict[str, float]:
+def write_base(
+    out: Path, statements: int, seed: int, batch: int = 0, part_bytes: int = PART_BYTES
+) -> dict[str, float]:
     """Write the base (and the batch) to ``out``; returns timings in seconds."""
     started = time.perf_counter()
     if out.exists():
@@ -765,7 +791,7 @@ def write_base(out: Path, statements: int, seed: int, batch: int = 0) -> dict[st
     world = World(statements, seed)
     world.generate()
     generated = time.perf_counter()
-    world.files.write(out / "data")
+    world.files.write(out / "data", part_bytes)
     written = time.perf_counter()
     if batch:
         write_turtle(out / "new-statements.ttl", BATCH_PREFIXES, [world.batch(batch)], None)
@@ -780,7 +806,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=0, help="also write K new statements")
     args = parser.parse_args(argv)
     timings = write_base(args.out, args.statements, args.seed, args.batch)
-    size = sum(p.stat().st_size for p in (args.out / "data").glob("*.ttl"))
+    size = sum(p.stat().st_size for p in (args.out / "data").rglob("*.ttl"))
     print(
         f"{args.statements:,} statements in {args.out} ({size / 1e6:.1f} MB of data): "
         f"generated in {timings['generate']:.1f} s, written in {timings['write']:.1f} s",

@@ -3,7 +3,11 @@ a data file is written.
 
 The rule (also in the README): a node goes to the file of its class, found by
 following ``rdfs:subClassOf`` in the ontology; blank nodes travel with the
-named node that points to them.  Every data file is written by
+named node that points to them.  Once a class's file reaches
+:data:`PART_BYTES`, its new nodes go to numbered parts in a folder named after
+it (``statements.ttl``, then ``statements/00001.ttl``, ``statements/00002.ttl``,
+...), so that adding to a large base rewrites one small file, not a huge one,
+and no file grows past what git hosts and editors handle well.  Every data file is written by
 :func:`render_data_file` in one deterministic serialisation, so identical facts
 give identical bytes and a change reads as a clean diff.
 """
@@ -11,6 +15,7 @@ give identical bytes and a change reads as a clean diff.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -39,6 +44,9 @@ FILE_FOR_CLASS: list[tuple[str, str]] = [
     (VOCAB + "Place", "parties.ttl"),
 ]
 FALLBACK_FILE = "other.ttl"
+# A class's file, or the last of its parts, takes new nodes until it is this big.
+PART_BYTES = 1024 * 1024
+PART_DIGITS = 5
 
 HEADERS: dict[str, str] = {
     "statements.ttl": (
@@ -61,9 +69,15 @@ HEADERS: dict[str, str] = {
 }
 
 
+def class_file(name: str) -> str:
+    """The class file a data file belongs to: ``statements/00002.ttl`` -> ``statements.ttl``."""
+    first = Path(name).parts[0] if Path(name).parts else name
+    return first if first.endswith(".ttl") else first + ".ttl"
+
+
 def header_for(file_name: str) -> str:
-    """The comment block that opens a data file."""
-    what = HEADERS.get(file_name, HEADERS[FALLBACK_FILE])
+    """The comment block that opens a data file (named relative to ``data/``)."""
+    what = HEADERS.get(class_file(file_name), HEADERS[FALLBACK_FILE])
     return (
         f"{what}\n"
         "Written by positions in its canonical order (see README, 'Where facts go');\n"
@@ -72,7 +86,7 @@ def header_for(file_name: str) -> str:
 
 
 def render_data_file(file_name: str, triples: Iterable[ox.Triple | ox.Quad]) -> str:
-    """The exact text of a data file holding ``triples``."""
+    """The exact text of a data file (named relative to ``data/``) holding ``triples``."""
     return serialize_turtle(triples, PREFIXES, header=header_for(file_name))
 
 
@@ -103,3 +117,30 @@ def file_for_types(types: Iterable[str], supers: dict[str, set[str]]) -> str:
         if cls in reached:
             return file_name
     return FALLBACK_FILE
+
+
+def file_for_new_node(class_file_name: str, data_dir: Path) -> str:
+    """Where a new node of a class goes (relative to ``data/``): its file or its last part.
+
+    The class file while it is under :data:`PART_BYTES`; then the last part of
+    the folder named after it while that part is, else a new part numbered next.
+    """
+    stem = class_file_name.removesuffix(".ttl")
+    parts = _parts(data_dir / stem)
+    if parts:
+        number, last = parts[-1]
+        if last.stat().st_size < PART_BYTES:
+            return f"{stem}/{last.name}"
+        return f"{stem}/{number + 1:0{PART_DIGITS}d}.ttl"
+    single = data_dir / class_file_name
+    if not single.exists() or single.stat().st_size < PART_BYTES:
+        return class_file_name
+    return f"{stem}/{1:0{PART_DIGITS}d}.ttl"
+
+
+def _parts(folder: Path) -> list[tuple[int, Path]]:
+    """The numbered parts in ``folder``, in numeric order (``00010`` after ``00009``)."""
+    if not folder.is_dir():
+        return []
+    found = [(int(p.stem), p) for p in folder.glob("*.ttl") if p.stem.isdigit() and p.is_file()]
+    return sorted(found)

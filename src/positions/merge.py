@@ -8,9 +8,14 @@ Three steps (docs/adding.md tells the story for users):
 
 1. **Plan** (:func:`plan_add`).  The new files are read through the strict gate
    (:func:`positions.rdfio.read_rdf`).  Their triples are grouped by named
-   subject; blank nodes travel with the named node that points to them.  A node
+   subject; blank nodes travel with the named node that points to them.  The
+   base is consulted through its store, for the nodes the new facts name only
+   (:class:`_BaseView`), and only the files that change are read and rendered,
+   so an add costs the size of the change, not of the base.  A node
    already in ``data/`` stays in the file that holds it; a new node goes to the
-   file of its class (:func:`positions.datafiles.file_for_types`).  A fact
+   file of its class (:func:`positions.datafiles.file_for_types`), or to the
+   class's last part once that file is full
+   (:func:`positions.datafiles.file_for_new_node`).  A fact
    already present is a *duplicate* (reported, not added); blank nodes
    (evidence) are compared by content, so the same evidence given twice is a
    duplicate too.  A new value for a *functional* property (``sh:maxCount 1`` on
@@ -51,7 +56,12 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from positions import rdfio
-from positions.datafiles import file_for_types, render_data_file, superclasses
+from positions.datafiles import (
+    file_for_new_node,
+    file_for_types,
+    render_data_file,
+    superclasses,
+)
 from positions.errors import InputError, Position, PositionsError
 from positions.namespaces import PREFIXES, compact
 
@@ -364,26 +374,32 @@ class Plan:
 
 
 def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[InputFile] | None = None) -> Plan:
-    """Decide, without writing, where each new fact goes and what is duplicate or conflicting."""
+    """Decide, without writing, where each new fact goes and what is duplicate or conflicting.
+
+    The base is consulted through its store (:class:`_BaseView`): only the
+    nodes the new facts name are looked up, and only the data files that change
+    are read, so planning costs the size of the change, not of the base.
+    """
     inputs = inputs if inputs is not None else read_inputs(kb, files)
-    base = _data_sources(kb)
+    view = _BaseView(kb)
     ontology = [t for p in kb.layout.ontology_files() for t in _triples(p)]
     supers = superclasses(ox.Triple(*t) for t in ontology)
     functional = _functional_properties(kb, supers)
 
-    base_graph = _Graph([t for src in base.values() for t in src.triples])
-    home = _homes(base)  # named node -> data file that holds it
     new_triples = list(dict.fromkeys(t for src in inputs for t in src.triples))
     new = _Graph(new_triples)
+    roots = new.roots()
+    base_graph = _Graph(view.about([r for r in roots if isinstance(r, ox.NamedNode)]))
+    home = view.homes(r for r in roots if isinstance(r, ox.NamedNode))
 
     plan = Plan(list(files), inputs, {}, {}, [], [], {}, {}, [])
     added: dict[str, list[Triple]] = defaultdict(list)
     targets: dict[ox.BlankNode, tuple[str, Term]] = {}  # shared blank node -> (file, root)
-    for root in new.roots():
+    for root in roots:
         types = new.types(root) | base_graph.types(root)
-        target = home.get(root) or file_for_types(types, supers)
+        target = home.get(root) or view.file_for_new(file_for_types(types, supers))
         if isinstance(root, ox.BlankNode):
-            _plan_loose_blank(root, target, new, base_graph, plan, added)
+            _plan_loose_blank(root, target, new, view, plan, added)
             continue
         existing = {base_graph.item(t) for t in base_graph.by_subject.get(root, [])}
         fresh = []
@@ -391,7 +407,7 @@ def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[InputFile] | Non
             if new.item(t) in existing:
                 plan.duplicates[_show(root)] = plan.duplicates.get(_show(root), 0) + 1
                 continue
-            conflict = _conflict(t, types, supers, functional, base_graph, base, home, inputs)
+            conflict = _conflict(t, types, supers, functional, base_graph, view, home, inputs)
             if conflict:
                 plan.conflicts.append(conflict)
                 continue
@@ -409,8 +425,85 @@ def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[InputFile] | Non
     plan.added = {f: list(dict.fromkeys(ts)) for f, ts in added.items()}
     for triples in plan.added.values():
         _check_depth(triples, inputs)
-    _render(kb, base, plan)
+    _render(kb, plan)
     return plan
+
+
+class _BaseView:
+    """The base as planning sees it: look-ups in the store, limited to the data files.
+
+    The store holds every file in a graph of its own (:func:`rdfio.graph_iri`),
+    so the graph of a fact is the file that holds it.
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.store = kb.store
+        data_dir = kb.layout.data_dir
+        self.files = {
+            rdfio.graph_iri(kb.relative(p)): p.relative_to(data_dir).as_posix()
+            for p in kb.layout.data_files()
+        }
+        self._texts: dict[str, str] = {}
+
+    def _quads(self, s: Term | None, p: ox.NamedNode | None, o: Term | None) -> Iterator[ox.Quad]:
+        for quad in self.store.quads_for_pattern(s, p, o, None):
+            if quad.graph_name in self.files:
+                yield quad
+
+    def about(self, nodes: Iterable[Term]) -> list[Triple]:
+        """Everything the data files say about ``nodes``, with the blank nodes under them."""
+        out: list[Triple] = []
+        seen: set[Term] = set()
+        stack = list(nodes)
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for q in self._quads(node, None, None):
+                out.append((q.subject, q.predicate, q.object))
+                if isinstance(q.object, ox.BlankNode):
+                    stack.append(q.object)
+        return list(dict.fromkeys(out))
+
+    def homes(self, nodes: Iterable[Term]) -> dict[Term, str]:
+        """The data file of each node the base holds: where it is typed, else where written."""
+        home: dict[Term, str] = {}
+        for node in nodes:
+            typed = sorted(self.files[q.graph_name] for q in self._quads(node, RDF_TYPE, None))
+            written = typed or sorted(
+                {self.files[q.graph_name] for q in self._quads(node, None, None)}
+            )
+            if written:
+                home[node] = written[0]
+        return home
+
+    def file_for_new(self, class_file_name: str) -> str:
+        return file_for_new_node(class_file_name, self.kb.layout.data_dir)
+
+    def equal_loose_blank(self, key: str, triples: list[Triple]) -> bool:
+        """True when the base holds a blank node that nothing points to with this content key."""
+        probe = next(((p, o) for _, p, o in triples if not isinstance(o, ox.BlankNode)), None)
+        if probe is None:
+            return False
+        for q in self._quads(None, *probe):
+            if not isinstance(q.subject, ox.BlankNode):
+                continue
+            if next(self._quads(None, None, q.subject), None) is not None:
+                continue  # pointed to: evidence of a node, not a loose one
+            if _Graph(self.about([q.subject])).keys.get(q.subject) == key:
+                return True
+        return False
+
+    def where(self, node: Term, name: str | None) -> str:
+        """``data/FILE:LINE`` where ``node`` is written in data file ``name``."""
+        if name is None:
+            return "data/"
+        if name not in self._texts:
+            path = self.kb.layout.data_dir / name
+            self._texts[name] = path.read_text(encoding="utf-8", errors="replace")
+        return InputFile(f"data/{name}", [], self._texts[name]).where(node)
 
 
 def _check_depth(triples: list[Triple], inputs: list[InputFile]) -> None:
@@ -450,33 +543,17 @@ def _triples(path: Path) -> list[Triple]:
     return [(q.subject, q.predicate, q.object) for q in rdfio.read_rdf(path)]
 
 
-def _homes(base: dict[str, InputFile]) -> dict[Term, str]:
-    """The data file of each named node of the base: where it is typed, else written first."""
-    home: dict[Term, str] = {}
-    typed: set[Term] = set()
-    for name, src in sorted(base.items()):
-        for s, p, _ in src.triples:
-            if not isinstance(s, ox.NamedNode):
-                continue
-            if p == RDF_TYPE and s not in typed:
-                home[s] = name
-                typed.add(s)
-            elif s not in home:
-                home[s] = name
-    return home
-
-
 def _plan_loose_blank(
     root: ox.BlankNode,
     target: str,
     new: _Graph,
-    base: _Graph,
+    view: _BaseView,
     plan: Plan,
     added: dict[str, list[Triple]],
 ) -> None:
     """A blank node that nothing points to: a duplicate if the base holds one equal to it."""
     key = new.keys.get(root)
-    if key is not None and key in set(base.keys.values()):
+    if key is not None and view.equal_loose_blank(key, new.by_subject[root]):
         plan.duplicates["[ ... ]"] = plan.duplicates.get("[ ... ]", 0) + len(new.by_subject[root])
         return
     added[target].extend(new.by_subject[root])
@@ -511,7 +588,7 @@ def _conflict(
     supers: dict[str, set[str]],
     functional: dict[str, set[str]],
     base_graph: _Graph,
-    base: dict[str, InputFile],
+    view: _BaseView,
     home: dict[Term, str],
     inputs: list[InputFile],
 ) -> Conflict | None:
@@ -522,8 +599,7 @@ def _conflict(
     old = [o for _, p, o in base_graph.by_subject.get(subject, []) if p == predicate]
     if not old or obj in old or isinstance(obj, ox.BlankNode):
         return None
-    file = home.get(subject)
-    where = base[file].where(subject) if file in base else "data/"
+    where = view.where(subject, home.get(subject))
     return Conflict(
         node=_show(subject),
         predicate=_show(predicate),
@@ -583,18 +659,18 @@ def _label(graph: _Graph, node: Term) -> str | None:
     return labels[0].value if labels else None
 
 
-def _render(kb: KnowledgeBase, base: dict[str, InputFile], plan: Plan) -> None:
-    """The full new text of every file the plan changes."""
+def _render(kb: KnowledgeBase, plan: Plan) -> None:
+    """The full new text of every file the plan changes (only those files are read)."""
     for name, triples in sorted(plan.added.items()):
-        old = base.get(name)
-        old_triples = old.triples if old else []
-        text = render_data_file(Path(name).name, [ox.Triple(*t) for t in old_triples + triples])
+        path = kb.layout.data_dir / name
+        old_triples = InputFile.read(path, kb.relative(path)).triples if path.exists() else []
+        text = render_data_file(name, [ox.Triple(*t) for t in old_triples + triples])
         current = _current_bytes(kb, name)
         if current is not None and text.encode("utf-8") == current:
             continue
         plan.texts[name] = text
         if current is not None:
-            canonical = render_data_file(Path(name).name, [ox.Triple(*t) for t in old_triples])
+            canonical = render_data_file(name, [ox.Triple(*t) for t in old_triples])
             if canonical.encode("utf-8") != current:
                 plan.reformatted.append(name)
 
@@ -666,7 +742,7 @@ def add(
         if report is not None and not report.conforms:
             raise _violations(report)
         return Outcome(plan, report, written=False)
-    return apply(kb, plan_add(kb, files, inputs), strict=strict, relocate=relocate)
+    return _apply(kb, files, inputs, strict=strict, relocate=relocate)
 
 
 def apply(
@@ -676,14 +752,27 @@ def apply(
     strict: bool = False,
     relocate: Callable[[Problem], Problem] | None = None,
 ) -> Outcome:
-    """Under the lock: recover, plan again against the current files, validate, commit.
+    """Commit the facts of a plan made earlier, planning them again under the lock.
 
     Planning again is what lets two concurrent adds both land: the second one
     plans against the files the first one wrote.
     """
+    return _apply(kb, plan.inputs, plan.sources, strict=strict, relocate=relocate)
+
+
+def _apply(
+    kb: KnowledgeBase,
+    files: list[Path],
+    inputs: list[InputFile],
+    *,
+    strict: bool,
+    relocate: Callable[[Problem], Problem] | None,
+) -> Outcome:
+    """Under the lock: recover, bring the store in step, plan, validate, commit."""
     with base_lock(kb):
         recovered = recover(kb.layout.data_dir)
-        plan = plan_add(kb, plan.inputs, plan.sources)
+        kb.refresh_store()  # another add may have changed the files since the store was read
+        plan = plan_add(kb, files, inputs)
         _refuse_conflicts(plan)
         if not plan.texts:
             return Outcome(plan, None, written=False, recovered=recovered)
@@ -872,7 +961,7 @@ def non_canonical(kb: KnowledgeBase) -> dict[str, str]:
     """Data files not in canonical form, with their canonical text."""
     out = {}
     for name, src in _data_sources(kb).items():
-        text = render_data_file(Path(name).name, [ox.Triple(*t) for t in src.triples])
+        text = render_data_file(name, [ox.Triple(*t) for t in src.triples])
         if text.encode("utf-8") != _current_bytes(kb, name):
             out[name] = text
     return out

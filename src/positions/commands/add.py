@@ -16,8 +16,9 @@ import typer
 ADD_HELP = (
     "Add the facts of FILE... to the base. The new facts are validated together with the "
     "base; only if they conform are they merged into data/, each node into the file of its "
-    "class (see docs/adding.md, 'Where facts go'), every changed file rewritten whole in the "
-    "canonical layout so that the change reads as a clean diff.\n\n"
+    "class, or into the last numbered part of that class once its file has grown to a "
+    "megabyte (see docs/adding.md, 'Where facts go'); every changed file is rewritten whole "
+    "in the canonical layout so that the change reads as a clean diff.\n\n"
     "Facts already in the base are reported and not added again (the same evidence given "
     "twice is the same evidence). A new value for a property that takes one value (a "
     "statement's date, speaker, stance, ...) that differs from the base is a conflict: the "
