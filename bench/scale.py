@@ -123,7 +123,7 @@ def ensure_base(size: int, regenerate: bool) -> tuple[Path, dict]:
              "--out", str(base), "--batch", "100"]
         )  # fmt: skip
         info = {"reused": False, "seconds": result["seconds"], "peak_bytes": result["peak_bytes"]}
-    info["data_bytes"] = sum(p.stat().st_size for p in (base / "data").glob("*.ttl"))
+    info["data_bytes"] = sum(p.stat().st_size for p in (base / "data").rglob("*.ttl"))
     return base, info
 
 
@@ -221,7 +221,7 @@ def measure_validation(base: Path, store: str) -> dict:
     }
 
 
-def measure_add(base: Path, store: str, add_max_bytes: int) -> dict:
+def measure_add(base: Path, store: str, add_max_bytes: int | None) -> dict:
     batch = base / "new-statements.ttl"
     env = {"POSITIONS_STORE": store}
     check = run_peak([*POSITIONS, "--kb", str(base), "validate", "-q", str(batch)], env=env)
@@ -232,13 +232,16 @@ def measure_add(base: Path, store: str, add_max_bytes: int) -> dict:
     }
     if store == "disk":
         figures["refresh"] = _json(run([PYTHON, "-c", _REFRESH, str(base), str(batch)]))
-    data_bytes = sum(p.stat().st_size for p in (base / "data").glob("*.ttl"))
-    if data_bytes <= add_max_bytes:
+    data_bytes = sum(p.stat().st_size for p in (base / "data").rglob("*.ttl"))
+    if add_max_bytes is None or data_bytes <= add_max_bytes:
+        # A copy to add to, with its store in step as a user's would be: the
+        # store is copied too (copy2 keeps the times the manifest checks).
         copy = base.parent / (base.name + "-add")
         shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(base, copy, ignore=shutil.ignore_patterns(".positions-cache"))
-        if store == "disk":  # a store in step with the copy, as a user's would be
-            run([PYTHON, "-c", _OPEN, str(copy)])
+        skip = () if store == "disk" else (".positions-cache",)
+        shutil.copytree(base, copy, ignore=shutil.ignore_patterns(*skip))
+        if store == "disk":
+            run([PYTHON, "-c", _OPEN, str(copy)])  # nothing to reload if the copy is in step
         added = run_peak(
             [*POSITIONS, "--kb", str(copy), "add", str(copy / "new-statements.ttl")], env=env
         )
@@ -370,6 +373,59 @@ def report(results: list[dict]) -> str:
     return "\n".join(out)
 
 
+def targets(results: list[dict]) -> str:
+    """The figures of issue 7's targets, for the largest base of the run, disk store."""
+    disk = [(r["statements"], r["stores"]["disk"]) for r in results if "disk" in r["stores"]]
+    if not disk:
+        return "(no disk store in this run)"
+    size, figures = max(disk, key=lambda item: item[0])
+    out = [f"on {size:,} statements, disk store:"]
+    first = (figures.get("load") or {}).get("first")
+    if first:
+        rate = first["triples"] / first["load"]
+        out.append(f"  first load: {rate:,.0f} triples/s (target 150,000 or more)")
+    peaks = [figures["load"].get("first_peak") or 0]
+    queries = figures.get("queries", [])
+    selective = [q for q in queries if q["parameterised"]]
+    if selective:
+        worst = max(selective, key=lambda q: q["end_to_end"])
+        failed = [q["name"] for q in selective if q["error"]]
+        out.append(
+            f"  parameterised queries, end to end: slowest {worst['name']} "
+            f"{worst['end_to_end']:.2f} s (target under 1 s)"
+            + (f"; FAILED: {', '.join(failed)}" if failed else "")
+        )
+    scans = [q for q in queries if not q["parameterised"] and q["direct"] and not q["error"]]
+    if scans:
+        worst = max(scans, key=lambda q: q["end_to_end"] / q["direct"])
+        over = [q["name"] for q in scans if q["end_to_end"] > 1.2 * q["direct"]]
+        out.append(
+            f"  aggregating queries, end to end / direct: worst {worst['name']} "
+            f"x{worst['end_to_end'] / worst['direct']:.2f} (target 1.2 or less)"
+            + (f"; over 1.2: {', '.join(over)}" if over else "")
+        )
+    peaks += [q["peak_bytes"] or 0 for q in queries]
+    add = figures.get("add") or {}
+    if "add" in add:
+        out.append(f"  positions add of 100 statements: {add['add']:.2f} s (target under 3 s)")
+        peaks.append(add.get("add_peak") or 0)
+        whole = [
+            (r["statements"], v["validation"]["seconds"])
+            for r in results
+            for v in r["stores"].values()
+            if v.get("validation") and not v["validation"]["error"]
+        ]
+        if whole:
+            at, seconds = max(whole)
+            bound = "" if at == size else f" (measured at {at:,} statements: a lower bound)"
+            out.append(
+                f"  whole-base validation {seconds:.0f} s{bound} / add: "
+                f"x{seconds / add['add']:.0f} (target 50 or more)"
+            )
+    out.append(f"  peak memory of any process: {_gib(max(peaks))} (target under 8 GB)")
+    return "\n".join(out)
+
+
 def _gib(value: int | None) -> str:
     return f"{value / 2**30:.2f} GiB" if value else "?"
 
@@ -391,8 +447,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-queries-max", type=int, default=100_000,
                         help="run the saved queries on the memory store up to this size "
                         "(each query reloads the whole base)")  # fmt: skip
-    parser.add_argument("--add-max-mb", type=float, default=50.0,
-                        help="run positions add end to end up to this much data")  # fmt: skip
+    parser.add_argument("--add-max-mb", type=float, default=None,
+                        help="run positions add end to end up to this much data "
+                        "(default: at every size)")  # fmt: skip
     parser.add_argument("--query-timeout", type=float, default=120.0)
     parser.add_argument("--queries", help="only these saved queries (comma-separated names)")
     parser.add_argument("--json", type=Path)
@@ -416,11 +473,13 @@ def main(argv: list[str] | None = None) -> None:
                 figures["validation"] = measure_validation(base, store)
             else:
                 figures["validation_skipped"] = f"over {args.validate_max:,} statements"
-            figures["add"] = measure_add(base, store, int(args.add_max_mb * 1e6))
+            limit = None if args.add_max_mb is None else int(args.add_max_mb * 1e6)
+            figures["add"] = measure_add(base, store, limit)
             entry["stores"][store] = figures
             print(report([{**entry, "stores": {store: figures}}]), flush=True)
         results.append(entry)
     print("=" * 30 + " summary\n" + report(results))
+    print("=" * 30 + " targets (issue 7)\n" + targets(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
