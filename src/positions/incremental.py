@@ -10,6 +10,9 @@ constraints only look a few links away.  So this module pulls from the base's
 store (pyoxigraph: index look-ups, milliseconds) the part of the graph the
 shapes and checks can reach from the new facts, and validates the new nodes in
 that extract.  The cost follows the size of the addition, not of the base.
+The look-ups may also go to a server that holds the base
+(:class:`positions.remote_store.RemoteStore`, ``validate --endpoint``): any
+object with ``quads_for_pattern`` will do (:class:`QuadSource`).
 
 What the extract holds (the reach of ``ontology/shapes`` and ``checks/``):
 
@@ -42,7 +45,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
@@ -77,16 +80,42 @@ CHAIN_STARTS = {
 }
 
 
+class QuadSource(Protocol):
+    """Where the extract comes from: ``kb.store``, or a view of a server's base.
+
+    Only this look-up is used (``graph_name=None``: every graph).  A source that
+    answers in batches (:class:`positions.remote_store.RemoteStore`) may also
+    offer ``prefetch(subjects=..., patterns=...)``, called before each step.
+    """
+
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,  # noqa: A002
+        graph_name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None,
+    ) -> Iterable[ox.Quad]: ...
+
+
 def validate_new(
-    kb: KnowledgeBase, files: Iterable[Path | str], *, strict: bool = False
+    kb: KnowledgeBase,
+    files: Iterable[Path | str],
+    *,
+    strict: bool = False,
+    store: QuadSource | None = None,
 ) -> whole.Report:
-    """Validate ``files`` against the part of the base they touch (see the module)."""
+    """Validate ``files`` against the part of the base they touch (see the module).
+
+    The base's triples come from ``store`` (default: ``kb.store``); the ontology
+    and the shapes always come from ``kb``'s files.
+    """
     paths = whole._distinct_new_files(kb, files)
     new = [whole._SourceFile.read(p, whole._display_name(kb, p)) for p in paths]
     shapes_files = [whole._SourceFile.read(p, kb.relative(p)) for p in kb.layout.shapes_files()]
     shapes = whole._to_graph(shapes_files)
     new_quads = [q for f in new for q in f.quads]
-    extract = Extract(kb.store, new_quads, _inverse_predicates(shapes))
+    source = kb.store if store is None else store
+    extract = Extract(source, new_quads, _inverse_predicates(shapes))
     base = extract.as_files(kb)
     ontology = [whole._SourceFile.read(p, kb.relative(p)) for p in kb.layout.ontology_files()]
     data = whole._to_graph([*new, *base, *ontology])
@@ -119,7 +148,7 @@ def validate_new(
 class Extract:
     """The triples of the base that the shapes and checks can reach from the new facts."""
 
-    def __init__(self, store: ox.Store, new: list[ox.Quad], inverse: set[ox.NamedNode]) -> None:
+    def __init__(self, store: QuadSource, new: list[ox.Quad], inverse: set[ox.NamedNode]) -> None:
         self.store = store
         self.quads: dict[tuple, ox.Quad] = {}  # (s, p, o) -> the quad, with its graph
         self.described: set[ox.NamedNode | ox.BlankNode] = set()
@@ -135,6 +164,8 @@ class Extract:
     def _describe_all(self, nodes: Iterable[ox.NamedNode]) -> set[ox.NamedNode]:
         """Describe each node; return the named nodes its description links to."""
         reached: set[ox.NamedNode] = set()
+        nodes = list(nodes)
+        _prefetch(self.store, subjects=nodes)
         for node in nodes:
             for quad in self._describe(node):
                 if isinstance(quad.object, ox.NamedNode) and quad.predicate != RDF_TYPE:
@@ -172,6 +203,7 @@ class Extract:
                 if not pending:
                     break
                 nodes = [n for n in pending if isinstance(n, ox.NamedNode)]
+                _prefetch(self.store, subjects=nodes)
                 pending = [
                     q.object for n in nodes for q in self._describe(n) if q.predicate == predicate
                 ]
@@ -181,12 +213,14 @@ class Extract:
     ) -> None:
         """Nodes that point to ours through an inverse path, or share their owl:sameAs."""
         same_as |= {q.object for q in self.quads.values() if q.predicate == OWL_SAME_AS}
-        for predicate, targets in [(p, nodes) for p in inverse] + [(OWL_SAME_AS, same_as)]:
-            for target in targets:
-                for quad in self.store.quads_for_pattern(None, predicate, target, None):
-                    self.quads.setdefault((quad.subject, quad.predicate, quad.object), quad)
-                    if isinstance(quad.subject, ox.NamedNode):
-                        self._describe(quad.subject)
+        pairs = [(p, t) for p in inverse for t in nodes] + [(OWL_SAME_AS, t) for t in same_as]
+        _prefetch(self.store, patterns=[(None, p, t, None) for p, t in pairs])
+        found = [q for p, t in pairs for q in self.store.quads_for_pattern(None, p, t, None)]
+        _prefetch(self.store, subjects=[q.subject for q in found])
+        for quad in found:
+            self.quads.setdefault((quad.subject, quad.predicate, quad.object), quad)
+            if isinstance(quad.subject, ox.NamedNode):
+                self._describe(quad.subject)
 
     def as_files(self, kb: KnowledgeBase) -> list[whole._SourceFile]:
         """The extract as one pseudo-file per base file (their names locate problems)."""
@@ -195,11 +229,19 @@ class Extract:
         ontology = {kb.relative(p) for p in kb.layout.ontology_files()}
         for quad in self.quads.values():
             graph = quad.graph_name
-            name = graph.value[len(prefix) :] if isinstance(graph, ox.NamedNode) else "(store)"
+            named = isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix)
+            name = graph.value[len(prefix) :] if named else "(store)"
             if name in ontology:
                 continue  # the ontology is read whole, from its files
             by_graph.setdefault(name, []).append(ox.Quad(quad.subject, quad.predicate, quad.object))
         return [_StoreFile(kb.root / name, name, quads) for name, quads in sorted(by_graph.items())]
+
+
+def _prefetch(store: QuadSource, **wanted: list) -> None:
+    """Let a source that answers in batches fetch these look-ups at once (see QuadSource)."""
+    prefetch = getattr(store, "prefetch", None)
+    if prefetch is not None:
+        prefetch(**wanted)
 
 
 class _StoreFile(whole._SourceFile):

@@ -27,13 +27,20 @@ VALIDATE_HELP = (
     "[bold]Exit codes[/bold]: 0 the data conforms (warnings alone do not fail, unless "
     "--strict); 1 there are violations; 2 a file cannot be read (the error names the file, "
     "line and column).\n\n"
+    "[bold]Against a server[/bold]: with --endpoint URL (a SPARQL 1.1 query endpoint, "
+    "Oxigraph server: http://HOST:PORT/query), the FILEs are validated against the base the "
+    "server holds: the part of its data the new facts reach is looked up there, the ontology "
+    "and the shapes come from the local base. Same report and exit codes; an unreachable "
+    "server exits 2. Credentials: $POSITIONS_ENDPOINT_USER and $POSITIONS_ENDPOINT_PASSWORD, "
+    "or $POSITIONS_ENDPOINT_TOKEN (see docs/remote.md).\n\n"
     "[bold]Formats[/bold]: text (grouped by file), json (an object with the verdict, the "
     "counts and a list of problems), turtle (the W3C SHACL validation report).\n\n"
     "[bold]Examples[/bold]\n\n"
     "  positions validate\n\n"
     "  positions validate new-statements.ttl --strict\n\n"
     "  positions validate --quiet data/statements.ttl\n\n"
-    "  positions validate --format turtle > report.ttl\n"
+    "  positions validate --format turtle > report.ttl\n\n"
+    "  positions validate new-statements.ttl --endpoint http://127.0.0.1:7878/query\n"
 )
 
 
@@ -83,13 +90,32 @@ def validate_command(
             "nodes they do not mention). Without FILE the whole base is always validated.",
         ),
     ] = False,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            metavar="URL",
+            help="Validate FILEs against the base held by this SPARQL 1.1 query endpoint "
+            "(the data they reach is looked up there; the ontology and shapes are local).",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=0.1, help="With --endpoint: seconds to wait for each request."
+        ),
+    ] = 30.0,
 ) -> None:
     from positions import cli
     from positions.errors import PositionsError
     from positions.validate import validate
 
     try:
-        report = validate(cli.open_kb(), files or None, strict=strict, incremental=not whole)
+        if endpoint is not None:
+            report = _validate_remote(cli.open_kb(), files, endpoint, whole, timeout, strict)
+        else:
+            report = validate(cli.open_kb(), files or None, strict=strict, incremental=not whole)
     except PositionsError as error:
         cli.fail(error)
         return
@@ -100,6 +126,26 @@ def validate_command(
     else:
         _print_text(report, show_warnings=not quiet)
     raise typer.Exit(code=report.exit_code)
+
+
+def _validate_remote(kb, files, endpoint, whole, timeout, strict):  # noqa: ANN001, ANN202, PLR0913
+    from positions.errors import UsageError
+    from positions.remote import Credentials
+    from positions.remote_store import validate_remote
+
+    if not files:
+        raise UsageError(
+            "--endpoint validates new FILEs against the server's base; give the files (the "
+            "whole base is validated locally: positions validate)"
+        )
+    if whole:
+        raise UsageError(
+            "--all cannot be used with --endpoint: whole-base validation runs on the local base"
+        )
+    credentials = Credentials.from_options(env_prefix="POSITIONS_ENDPOINT")
+    return validate_remote(
+        kb, files, endpoint=endpoint, credentials=credentials, timeout=timeout, strict=strict
+    )
 
 
 def _print_text(report, *, show_warnings: bool) -> None:  # noqa: ANN001 - Report, imported lazily
