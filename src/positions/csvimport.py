@@ -24,7 +24,7 @@ import difflib
 import io
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -196,20 +196,36 @@ class _Context:
             )
 
 
-def read_csv(kb: KnowledgeBase, path: Path, kind: str | None = None) -> Table:
-    """Read ``path`` into triples; any bad cell raises InputError naming its row and column."""
+def read_csv(
+    kb: KnowledgeBase,
+    path: Path,
+    kind: str | None = None,
+    *,
+    stage: Callable[[str], None] | None = None,
+) -> Table:
+    """Read ``path`` into triples; any bad cell raises InputError naming its row and column.
+
+    ``stage`` is told what is being done (the base's names, the rows read so far):
+    :func:`import_csv` shows it on a terminal.
+    """
+    say = stage or (lambda _text: None)
     path = Path(path)
     name = _display_name(kb, path)
+    say(f"reading {name}")
     text = _read_text(path, name)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = _header(reader, name)
     default_kind = _default_kind(path, kind, header, name)
+    say("reading the names of the base's nodes and concepts")
     context = _Context(kb)
+    say(f"reading the rows of {name}")
     rows = _rows(reader, header, name)
     ids = _collect_ids(rows, header, name)
     table = Table(path, name)
     first_values: dict[str, tuple[int, dict[str, str]]] = {}
-    for line, cells in rows:
+    for done, (line, cells) in enumerate(rows):
+        if done % 500 == 0:
+            say(f"translating the rows of {name}: {done:,} of {len(rows):,}")
         row_kind = _row_kind(cells, default_kind, name, line)
         node = ids[line]
         _row_triples(table, context, ids, node, row_kind, cells, name, line, first_values)
@@ -527,9 +543,17 @@ def import_csv(
 
     The generated Turtle goes to a temporary folder outside data/, for the
     validator; every problem it reports is moved back to the row (and column)
-    of the CSV it comes from.
+    of the CSV it comes from.  While the rows are read, a terminal shows how
+    far (``validate._Stages``: quiet in pipes and tests).
     """
-    table = read_csv(kb, path, kind)
+    from positions.validate import _Stages
+
+    # The spinner stops before the add, which shows its own progress (loading,
+    # validation): rich before 14 allows one live display at a time.
+    stages = _Stages()
+    stages(f"reading {_display_name(kb, Path(path))}")
+    with stages as stage:
+        table = read_csv(kb, path, kind, stage=stage)
     with tempfile.TemporaryDirectory(prefix="positions-import-") as folder:
         turtle = Path(folder) / (Path(path).name + ".ttl")
         turtle.write_text(table.to_turtle(), encoding="utf-8")

@@ -622,7 +622,9 @@ def push(
     """Replace a graph of a Graph Store Protocol server with the base; count it back.
 
     What goes up is what local queries see, the ontology and the data
-    (``with_description`` adds the VoID/DCAT description), as N-Triples.
+    (``with_description`` adds the VoID/DCAT description), as N-Triples.  On a
+    terminal each step shows with the time spent (``validate._Stages``: quiet in
+    pipes and tests).
     """
     from positions.export import export
 
@@ -631,22 +633,31 @@ def push(
     counter = query_endpoint or derive_query_endpoint(url)
     if counter:
         check_url(counter, what="query endpoint", insecure=insecure, credentials=credentials)
-    body = export(kb, "nt", include_description=with_description)
-    sent = _count_ntriples(body)
-    target = _graph_url(url, graph_iri)
-    started = time.monotonic()
-    request(
-        "PUT",
-        target,
-        body=body,
-        headers={"Content-Type": "application/n-triples"},
-        credentials=credentials,
-        timeout=timeout,
-    )
-    held = count_on_server(url, graph_iri, counter, credentials=credentials, timeout=timeout)
-    # With credentials the PUT proves nothing about strangers: Oxigraph server, for one,
-    # ignores the Authorization header.  Ask the server whether it takes an anonymous write.
-    anonymous = not credentials or accepts_anonymous_update(url, timeout=timeout)
+    from positions.validate import _Stages
+
+    kb.store  # noqa: B018 - loaded first, with its own progress bar (one live display at a time)
+    stages = _Stages()
+    stages("writing the base as N-Triples")
+    with stages as stage:
+        body = export(kb, "nt", include_description=with_description)
+        sent = _count_ntriples(body)
+        target = _graph_url(url, graph_iri)
+        started = time.monotonic()
+        stage(f"uploading {sent:,} triples ({len(body) / 1024:,.0f} KiB) to {_shown(url)}")
+        request(
+            "PUT",
+            target,
+            body=body,
+            headers={"Content-Type": "application/n-triples"},
+            credentials=credentials,
+            timeout=timeout,
+        )
+        stage("counting the triples on the server")
+        held = count_on_server(url, graph_iri, counter, credentials=credentials, timeout=timeout)
+        # With credentials the PUT proves nothing about strangers: Oxigraph server, for one,
+        # ignores the Authorization header.  Ask the server whether it takes an anonymous write.
+        stage("checking whether the server takes anonymous writes")
+        anonymous = not credentials or accepts_anonymous_update(url, timeout=timeout)
     return PushReport(
         url=_shown(url),
         graph=graph_iri,

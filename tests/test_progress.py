@@ -1,0 +1,115 @@
+"""Progress of push and import: shown on a terminal, nothing in a pipe.
+
+Both reuse the spinner of whole-base validation (``validate._Stages``), which
+draws only when standard error is a terminal.  In a pipe (here: the test
+runner's captured streams) no progress text may appear; with standard error
+made to look like a terminal and rich's console writing to a buffer, the steps
+appear.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from positions.cli import app
+from positions.csvimport import import_csv
+from positions.kb import KnowledgeBase
+from positions.remote import push
+from support import REPO, copy_bundled
+from test_remote import _free_port, _oxigraph_binary, _wait_until_up
+
+CSV = REPO / "docs" / "examples" / "statements.csv"
+PUSH_STEPS = ("writing the base", "uploading", "counting the triples", "anonymous writes")
+IMPORT_STEPS = ("reading", "translating the rows")
+
+
+@pytest.fixture(scope="module")
+def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The Graph Store URL of a fresh Oxigraph server on 127.0.0.1."""
+    binary = _oxigraph_binary()
+    if binary is None:
+        pytest.skip("the oxigraph server is not installed: pip install oxigraph")
+    base = f"http://127.0.0.1:{_free_port()}"
+    process = subprocess.Popen(
+        [binary, "serve", "--location", str(tmp_path_factory.mktemp("ox")), "--bind", base[7:]],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_up(base + "/query?query=ASK%7B%7D", process)
+        yield base + "/store"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    return copy_bundled(tmp_path / "kb")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _as_terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """Standard error looks like a terminal; rich draws into the returned buffer.
+
+    Called in the test itself: pytest's capture puts its own streams back between
+    a fixture and the test.
+    """
+    import rich
+    from rich.console import Console
+
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    drawn = io.StringIO()
+    monkeypatch.setattr(rich, "_console", Console(file=drawn, force_terminal=True, width=200))
+    return drawn
+
+
+def _invoke(base: Path, *args: str):  # noqa: ANN202 - click's Result
+    return CliRunner().invoke(app, ["--kb", str(base), *args])
+
+
+def test_push_in_a_pipe_shows_no_progress(base: Path, store_url: str) -> None:
+    result = _invoke(base, "push", store_url)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Pushed ")
+    for step in PUSH_STEPS:
+        assert step not in result.output
+    assert "\x1b" not in result.output  # no terminal control codes either
+
+
+def test_push_shows_its_steps_on_a_terminal(base: Path, store_url: str, monkeypatch) -> None:
+    terminal = _as_terminal(monkeypatch)
+    report = push(KnowledgeBase.open(base, store="memory"), store_url)
+    assert report.triples_on_server == report.triples_sent
+    drawn = terminal.getvalue()
+    # The first step is drawn when the spinner starts, the last when it stops.
+    assert "writing the base as N-Triples" in drawn
+    assert "checking whether the server takes anonymous writes" in drawn
+
+
+def test_import_in_a_pipe_shows_no_progress(base: Path) -> None:
+    result = _invoke(base, "import", str(CSV), "--dry-run")
+    assert result.exit_code == 0, result.output
+    for step in IMPORT_STEPS:
+        assert step not in result.output
+    assert "\x1b" not in result.output
+
+
+def test_import_shows_the_rows_being_read_on_a_terminal(base: Path, monkeypatch) -> None:
+    terminal = _as_terminal(monkeypatch)
+    outcome = import_csv(KnowledgeBase.open(base, store="memory"), CSV, dry_run=True)
+    assert outcome.plan.added_count > 0
+    drawn = terminal.getvalue()
+    assert "reading" in drawn and "statements.csv" in drawn
+    assert "translating the rows of" in drawn
