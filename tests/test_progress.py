@@ -1,10 +1,10 @@
 """Progress of push and import: shown on a terminal, nothing in a pipe.
 
-Both reuse the spinner of whole-base validation (``validate._Stages``), which
-draws only when standard error is a terminal.  In a pipe (here: the test
+Both reuse the spinner of whole-base validation (``progress.Stages``), which
+draws on standard error, and only when it is a terminal.  In a pipe (here: the test
 runner's captured streams) no progress text may appear; with standard error
-made to look like a terminal and rich's console writing to a buffer, the steps
-appear.
+made to look like a terminal and the progress console writing to a buffer, the
+steps appear.
 """
 
 from __future__ import annotations
@@ -66,12 +66,14 @@ def _as_terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     Called in the test itself: pytest's capture puts its own streams back between
     a fixture and the test.
     """
-    import rich
     from rich.console import Console
+
+    from positions import progress
 
     monkeypatch.setattr(sys, "stderr", _Terminal())
     drawn = io.StringIO()
-    monkeypatch.setattr(rich, "_console", Console(file=drawn, force_terminal=True, width=200))
+    console = Console(file=drawn, force_terminal=True, width=200)
+    monkeypatch.setattr(progress, "_console", lambda: console)
     return drawn
 
 
@@ -113,3 +115,18 @@ def test_import_shows_the_rows_being_read_on_a_terminal(base: Path, monkeypatch)
     drawn = terminal.getvalue()
     assert "reading" in drawn and "statements.csv" in drawn
     assert "translating the rows of" in drawn
+
+
+def test_progress_is_drawn_on_stderr_not_on_the_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report redirected to a file (stdout) while stderr is a terminal stays clean."""
+    from positions.progress import ByteProgress, Stages
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    output = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", output)
+    with Stages("validating") as stage:
+        stage("running pyshacl")
+    with ByteProgress(100, "loading the base", threshold=1) as done:
+        done("data/x.ttl", 100)
+    assert output.getvalue() == ""

@@ -544,13 +544,13 @@ def import_csv(
     The generated Turtle goes to a temporary folder outside data/, for the
     validator; every problem it reports is moved back to the row (and column)
     of the CSV it comes from.  While the rows are read, a terminal shows how
-    far (``validate._Stages``: quiet in pipes and tests).
+    far (``progress.Stages``: quiet in pipes and tests).
     """
-    from positions.validate import _Stages
+    from positions.progress import Stages
 
     # The spinner stops before the add, which shows its own progress (loading,
     # validation): rich before 14 allows one live display at a time.
-    stages = _Stages()
+    stages = Stages()
     stages(f"reading {_display_name(kb, Path(path))}")
     with stages as stage:
         table = read_csv(kb, path, kind, stage=stage)

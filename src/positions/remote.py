@@ -623,7 +623,7 @@ def push(
 
     What goes up is what local queries see, the ontology and the data
     (``with_description`` adds the VoID/DCAT description), as N-Triples.  On a
-    terminal each step shows with the time spent (``validate._Stages``: quiet in
+    terminal each step shows with the time spent (``progress.Stages``: quiet in
     pipes and tests).
     """
     from positions.export import export
@@ -633,10 +633,10 @@ def push(
     counter = query_endpoint or derive_query_endpoint(url)
     if counter:
         check_url(counter, what="query endpoint", insecure=insecure, credentials=credentials)
-    from positions.validate import _Stages
+    from positions.progress import Stages
 
     kb.store  # noqa: B018 - loaded first, with its own progress bar (one live display at a time)
-    stages = _Stages()
+    stages = Stages()
     stages("writing the base as N-Triples")
     with stages as stage:
         body = export(kb, "nt", include_description=with_description)

@@ -39,7 +39,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -52,6 +51,7 @@ import pyoxigraph as ox
 from positions import rdfio
 from positions.errors import InputError, Position, UsageError
 from positions.layout import LARGE_BASE_BYTES
+from positions.progress import ByteProgress
 
 KINDS = ("memory", "disk")
 ENV_VAR = "POSITIONS_STORE"
@@ -214,7 +214,7 @@ def memory_store(files: list[tuple[Path, str]]) -> ox.Store:
     gated = [(p, r) for p, r in files if r not in fast and p.stat().st_size <= _gate_limit()]
     rest = [(p, r) for p, r in files if (p, r) not in gated]
     store = ox.Store()
-    with LoadProgress(files) as progress:
+    with load_progress(files) as progress:
         rdfio.load_files(store, gated)
         for path, relative in gated:
             progress(relative, path.stat().st_size)
@@ -226,36 +226,9 @@ def _gate_limit() -> int:  # read at call time: the CLI may have raised it
     return rdfio.DEFAULT_LIMITS.max_bytes
 
 
-class LoadProgress:
-    """A progress bar by bytes loaded, on a terminal only (quiet in pipes and tests)."""
-
-    def __init__(self, files: list[tuple[Path, str]], threshold: int = 20_000_000) -> None:
-        total = sum(p.stat().st_size for p, _ in files)
-        self.bar: Any = None
-        if total >= threshold and sys.stderr.isatty():
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-            self.bar = Progress(
-                "[progress.description]{task.description}",
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-                transient=True,
-            )
-            self.task = self.bar.add_task("loading the base", total=total)
-
-    def __enter__(self) -> LoadProgress:
-        if self.bar is not None:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-    def __call__(self, relative: str, size: int) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, advance=size, description=f"loaded {relative}")
+def load_progress(files: list[tuple[Path, str]]) -> ByteProgress:
+    """A bar by bytes loaded, on a terminal only, for a base of 20 MB or more."""
+    return ByteProgress(sum(p.stat().st_size for p, _ in files), "loading the base")
 
 
 # -- the persistent store ------------------------------------------------------------
@@ -406,7 +379,7 @@ class DiskStore:
                 for _, relative, _ in changed:
                     store.remove_graph(rdfio.graph_iri(relative))
             pairs = [(path, relative) for path, relative, _ in changed]
-            with LoadProgress(pairs) as progress:
+            with load_progress(pairs) as progress:
                 load_files(
                     store, pairs, bulk=True, fast=fast_loading(self.files()), progress=progress
                 )

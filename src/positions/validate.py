@@ -302,7 +302,9 @@ def validate(
             from positions.incremental import validate_new
 
             return validate_new(kb, files, strict=strict)
-    with _Stages() as stage:
+    from positions.progress import Stages
+
+    with Stages("validating") as stage:
         stage("reading the files")
         new_paths = _distinct_new_files(kb, files)
         base = _base_files(kb)
@@ -386,40 +388,6 @@ def _first_line_mentioning(source: _SourceFile, text: str) -> int | None:
         if first and first in line:
             return number
     return None
-
-
-class _Stages:
-    """What whole-base validation is doing, with the time spent, on a terminal only.
-
-    pyshacl gives no progress of its own, so this shows the stage and a clock
-    (a minute or more on a large base); in a pipe, or under tests, it is silent.
-    """
-
-    def __init__(self) -> None:
-        import sys
-
-        self.progress: Any = None
-        if sys.stderr.isatty():
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-            self.progress = Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                transient=True,
-            )  # fmt: skip
-            self.task = self.progress.add_task("validating", total=None)
-
-    def __enter__(self) -> _Stages:
-        if self.progress is not None:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-    def __call__(self, description: str) -> None:
-        if self.progress is not None:
-            self.progress.update(self.task, description=description)
 
 
 def _identity(problem: Problem) -> tuple:
