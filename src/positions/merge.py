@@ -10,7 +10,7 @@ Three steps (docs/adding.md tells the story for users):
    (:func:`positions.rdfio.read_rdf`).  Their triples are grouped by named
    subject; blank nodes travel with the named node that points to them.  The
    base is consulted through its store, for the nodes the new facts name only
-   (:class:`_BaseView`), and only the files that change are read and rendered,
+   (:class:`BaseView`), and only the files that change are read and rendered,
    so an add costs the size of the change, not of the base.  A node
    already in ``data/`` stays in the file that holds it; a new node goes to the
    file of its class (:func:`positions.datafiles.file_for_types`), or to the
@@ -311,6 +311,7 @@ class Plan:
     reformatted: list[str]  # changed files that were not in canonical form before
     facts: int = 0  # facts added (an evidence node and its content count as one)
     data_prefix: str = "data/"
+    destination: str | None = None  # a server's graph, when the base is held by one
 
     @property
     def added_count(self) -> int:
@@ -335,11 +336,15 @@ class Plan:
             lines.append("Nothing to add: every fact is already in the base.")
         else:
             nodes = len(self.new_nodes)
-            files = len(self.texts)
+            where = (
+                f"to {self.destination}"
+                if self.destination
+                else f"in {_plural(len(self.texts), 'file')}"
+            )
             lines.append(
                 f"{verb} {_plural(self.facts, 'fact')} ({_plural(self.added_count, 'triple')}): "
                 f"{_plural(nodes, 'new node')}, {_plural(len(self.extended), 'existing node')} "
-                f"extended, in {_plural(files, 'file')}."
+                f"extended, {where}."
             )
         if self.new_nodes:
             counts = ", ".join(f"{c} {n}" for c, n in sorted(self.counts_by_class().items()))
@@ -373,15 +378,22 @@ class Plan:
         return "\n".join(lines) + "\n"
 
 
-def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[InputFile] | None = None) -> Plan:
+def plan_add(
+    kb: KnowledgeBase,
+    files: list[Path],
+    inputs: list[InputFile] | None = None,
+    view: BaseView | None = None,
+) -> Plan:
     """Decide, without writing, where each new fact goes and what is duplicate or conflicting.
 
-    The base is consulted through its store (:class:`_BaseView`): only the
+    The base is consulted through its store (:class:`BaseView`): only the
     nodes the new facts name are looked up, and only the data files that change
-    are read, so planning costs the size of the change, not of the base.
+    are read, so planning costs the size of the change, not of the base.  With
+    a ``view`` of a base held by a server (:meth:`BaseView.remote`), nothing is
+    rendered: the plan's ``added`` triples all go to that server's graph.
     """
     inputs = inputs if inputs is not None else read_inputs(kb, files)
-    view = _BaseView(kb)
+    view = view or BaseView(kb)
     ontology = [t for p in kb.layout.ontology_files() for t in _triples(p)]
     supers = superclasses(ox.Triple(*t) for t in ontology)
     functional = _functional_properties(kb, supers)
@@ -389,6 +401,7 @@ def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[InputFile] | Non
     new_triples = list(dict.fromkeys(t for src in inputs for t in src.triples))
     new = _Graph(new_triples)
     roots = new.roots()
+    view.prefetch(r for r in roots if isinstance(r, ox.NamedNode))
     base_graph = _Graph(view.about([r for r in roots if isinstance(r, ox.NamedNode)]))
     home = view.homes(r for r in roots if isinstance(r, ox.NamedNode))
 
@@ -425,34 +438,68 @@ def plan_add(kb: KnowledgeBase, files: list[Path], inputs: list[InputFile] | Non
     plan.added = {f: list(dict.fromkeys(ts)) for f, ts in added.items()}
     for triples in plan.added.values():
         _check_depth(triples, inputs)
-    _render(kb, plan)
+    if view.destination is None:
+        _render(kb, plan)
+    else:
+        plan.destination = view.destination
     return plan
 
 
-class _BaseView:
-    """The base as planning sees it: look-ups in the store, limited to the data files.
+class BaseView:
+    """The base as planning sees it: pattern look-ups in its store, limited to its data.
 
-    The store holds every file in a graph of its own (:func:`rdfio.graph_iri`),
-    so the graph of a fact is the file that holds it.
+    Locally (``BaseView(kb)``) the store holds every file in a graph of its own
+    (:func:`rdfio.graph_iri`), so the graph of a fact is the file that holds it,
+    and only the data files' graphs are consulted.  :meth:`remote` makes a view
+    of a base held by a SPARQL server (a :class:`positions.remote_store.RemoteStore`),
+    limited to one graph, where there are no files: ``destination`` names where
+    new facts go.
     """
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, store: object | None = None) -> None:
         self.kb = kb
-        self.store = kb.store
+        self.store = store if store is not None else kb.store
         data_dir = kb.layout.data_dir
-        self.files = {
+        self.files: dict[object, str] | None = {
             rdfio.graph_iri(kb.relative(p)): p.relative_to(data_dir).as_posix()
             for p in kb.layout.data_files()
         }
+        self.graph: ox.NamedNode | ox.DefaultGraph | None = None
+        self.destination: str | None = None
         self._texts: dict[str, str] = {}
 
+    @classmethod
+    def remote(
+        cls,
+        kb: KnowledgeBase,
+        store: object,
+        graph: ox.NamedNode | ox.DefaultGraph,
+        destination: str,
+    ) -> BaseView:
+        view = cls.__new__(cls)
+        view.kb, view.store, view.files = kb, store, None
+        view.graph, view.destination, view._texts = graph, destination, {}
+        return view
+
+    def prefetch(self, nodes: Iterable[ox.NamedNode]) -> None:
+        """Look the nodes up in one go where the store can batch (a server: one request)."""
+        prefetch = getattr(self.store, "prefetch", None)
+        if prefetch is not None:
+            prefetch(subjects=list(nodes))
+
     def _quads(self, s: Term | None, p: ox.NamedNode | None, o: Term | None) -> Iterator[ox.Quad]:
-        for quad in self.store.quads_for_pattern(s, p, o, None):
+        if self.files is None:
+            yield from self.store.quads_for_pattern(s, p, o, self.graph)  # type: ignore[attr-defined]
+            return
+        for quad in self.store.quads_for_pattern(s, p, o, None):  # type: ignore[attr-defined]
             if quad.graph_name in self.files:
                 yield quad
 
+    def _file(self, quad: ox.Quad) -> str:
+        return self.destination if self.files is None else self.files[quad.graph_name]  # type: ignore[return-value]
+
     def about(self, nodes: Iterable[Term]) -> list[Triple]:
-        """Everything the data files say about ``nodes``, with the blank nodes under them."""
+        """Everything the data says about ``nodes``, with the blank nodes under them."""
         out: list[Triple] = []
         seen: set[Term] = set()
         stack = list(nodes)
@@ -471,15 +518,15 @@ class _BaseView:
         """The data file of each node the base holds: where it is typed, else where written."""
         home: dict[Term, str] = {}
         for node in nodes:
-            typed = sorted(self.files[q.graph_name] for q in self._quads(node, RDF_TYPE, None))
-            written = typed or sorted(
-                {self.files[q.graph_name] for q in self._quads(node, None, None)}
-            )
+            typed = sorted(self._file(q) for q in self._quads(node, RDF_TYPE, None))
+            written = typed or sorted({self._file(q) for q in self._quads(node, None, None)})
             if written:
                 home[node] = written[0]
         return home
 
     def file_for_new(self, class_file_name: str) -> str:
+        if self.destination is not None:
+            return self.destination
         return file_for_new_node(class_file_name, self.kb.layout.data_dir)
 
     def equal_loose_blank(self, key: str, triples: list[Triple]) -> bool:
@@ -497,7 +544,9 @@ class _BaseView:
         return False
 
     def where(self, node: Term, name: str | None) -> str:
-        """``data/FILE:LINE`` where ``node`` is written in data file ``name``."""
+        """``data/FILE:LINE`` where ``node`` is written in data file ``name`` (or the server)."""
+        if self.destination is not None:
+            return self.destination
         if name is None:
             return "data/"
         if name not in self._texts:
@@ -547,7 +596,7 @@ def _plan_loose_blank(
     root: ox.BlankNode,
     target: str,
     new: _Graph,
-    view: _BaseView,
+    view: BaseView,
     plan: Plan,
     added: dict[str, list[Triple]],
 ) -> None:
@@ -588,7 +637,7 @@ def _conflict(
     supers: dict[str, set[str]],
     functional: dict[str, set[str]],
     base_graph: _Graph,
-    view: _BaseView,
+    view: BaseView,
     home: dict[Term, str],
     inputs: list[InputFile],
 ) -> Conflict | None:

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from positions.errors import UsageError
 from positions.remote import (
     DEFAULT_TIMEOUT,
     NO_CREDENTIALS,
@@ -67,6 +68,7 @@ from positions.remote import (
 
 if TYPE_CHECKING:
     from positions.kb import KnowledgeBase
+    from positions.merge import Outcome
     from positions.validate import Report
 
 BATCH = 200  # nodes or patterns in one request (a VALUES block of this many terms)
@@ -345,3 +347,80 @@ def validate_remote(
 
     source = view or RemoteStore(endpoint, credentials=credentials, timeout=timeout)
     return validate_new(kb, files, strict=strict, store=source)
+
+
+# -- adding to a server -----------------------------------------------------------------------
+
+
+def add_remote(  # noqa: PLR0913 - the options of `positions add --to`
+    kb: KnowledgeBase,
+    files: list[Path],
+    *,
+    store_url: str,
+    endpoint: str | None = None,
+    graph: str | None = None,
+    credentials: Credentials = NO_CREDENTIALS,
+    timeout: float = DEFAULT_TIMEOUT,
+    insecure: bool = False,
+    dry_run: bool = False,
+    strict: bool = False,
+) -> Outcome:
+    """Add the facts of ``files`` to the base a server holds, as ``positions add`` does locally.
+
+    The same steps as :func:`positions.merge.add`, with the server in place of
+    ``data/``: the new files pass the gate; duplicates and conflicts are found by
+    look-ups on the query ``endpoint`` (default: ``/query`` beside a ``/store``
+    or ``/data`` URL) in ``graph`` (default: the default graph, where
+    ``positions push`` puts the base); the new facts are validated
+    incrementally against the server's data with the local ontology and shapes;
+    and only if they conform are they sent in one Graph Store Protocol POST to
+    ``store_url``, which the server applies as one transaction: all or nothing.
+
+    Unlike a local add, nothing serialises two clients: two adds of the same
+    facts at the same moment can both find them new (a triple is stored once;
+    a piece of evidence, a blank node, would be stored twice).
+    """
+    from positions.incremental import validate_new
+    from positions.merge import (
+        BaseView,
+        Outcome,
+        _refuse_conflicts,
+        _violations,
+        plan_add,
+        read_inputs,
+    )
+    from positions.remote import _graph_iri, _graph_url, derive_query_endpoint
+
+    check_url(store_url, what="store URL", insecure=insecure, credentials=credentials)
+    query_url = endpoint or derive_query_endpoint(store_url)
+    if query_url is None:
+        raise UsageError(
+            f"cannot tell the query endpoint of {_shown(store_url)} (it does not end in /store "
+            "or /data): give it with --endpoint"
+        )
+    inputs = read_inputs(kb, files)  # an unreadable file fails here, before any request
+    view = RemoteStore(query_url, credentials=credentials, timeout=timeout, insecure=insecure)
+    graph_iri = _graph_iri(graph)
+    target = ox.NamedNode(graph_iri) if graph_iri else ox.DefaultGraph()
+    shown_graph = f"graph <{graph_iri}>" if graph_iri else "the default graph"
+    destination = f"{shown_graph} of {_shown(store_url)}"
+    plan = plan_add(kb, files, inputs, BaseView.remote(kb, view, target, destination))
+    _refuse_conflicts(plan)
+    if not plan.added_count:
+        return Outcome(plan, None, written=False)
+    report = validate_new(kb, files, strict=strict, store=view)
+    if not report.conforms:
+        raise _violations(report)
+    if dry_run:
+        return Outcome(plan, report, written=False)
+    triples = [ox.Triple(*t) for added in plan.added.values() for t in added]
+    request(
+        "POST",
+        _graph_url(store_url, graph_iri),
+        body=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
+        headers={"Content-Type": "application/n-triples"},
+        credentials=credentials,
+        timeout=timeout,
+    )
+    view.forget()
+    return Outcome(plan, report, written=True)

@@ -28,10 +28,17 @@ ADD_HELP = (
     "is killed leaves the base as it was before or after, and the next run tidies up.\n\n"
     "[bold]Exit codes[/bold]: 0 added (or nothing new); 1 conflicts or violations (under "
     "--strict, warnings too); 2 a file cannot be read (file, line and column named).\n\n"
+    "[bold]A base held by a server[/bold]: with --to STORE_URL (the Graph Store Protocol URL "
+    "that `positions push` wrote to) the same steps run against the server instead of data/: "
+    "duplicates and conflicts are looked up there, the new facts are validated against the "
+    "server's data with the local ontology and shapes, and they are sent in one POST, which "
+    "the server applies whole or not at all. Credentials as for push ($POSITIONS_PUSH_USER "
+    "and _PASSWORD, or _TOKEN). See docs/remote.md.\n\n"
     "[bold]Examples[/bold]\n\n"
     "  positions add docs/examples/new-statement.ttl --dry-run\n\n"
     "  positions add new-statements.ttl more-sources.ttl\n\n"
-    "  positions --kb ~/my-base add facts.ttl --strict\n"
+    "  positions --kb ~/my-base add facts.ttl --strict\n\n"
+    "  positions add new-statements.ttl --to http://127.0.0.1:7878/store\n"
 )
 
 
@@ -60,13 +67,64 @@ def add_command(
     strict: Annotated[
         bool, typer.Option("--strict", help="Warnings fail too: nothing is added.")
     ] = False,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="STORE_URL",
+            help="Add to the base held by this Graph Store Protocol server (…/store) "
+            "instead of data/.",
+            show_default=False,
+        ),
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            metavar="URL",
+            help="With --to: the server's SPARQL query endpoint (default: …/query beside "
+            "…/store or …/data).",
+            show_default=False,
+        ),
+    ] = None,
+    graph: Annotated[
+        str | None,
+        typer.Option("--graph", help="With --to: the named graph that holds the base."),
+    ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option("--insecure", help="With --to: allow plain http:// to another machine."),
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="With --to: seconds for each request.")
+    ] = 30.0,
 ) -> None:
     from positions import cli
-    from positions.errors import PositionsError
-    from positions.merge import add
+    from positions.errors import PositionsError, UsageError
 
     try:
-        outcome = add(cli.open_kb(), files, dry_run=dry_run, strict=strict)
+        if to is None:
+            if endpoint or graph or insecure:
+                raise UsageError("--endpoint, --graph and --insecure go with --to STORE_URL")
+            from positions.merge import add
+
+            outcome = add(cli.open_kb(), files, dry_run=dry_run, strict=strict)
+        else:
+            from positions.remote import Credentials
+            from positions.remote_store import add_remote
+
+            outcome = add_remote(
+                cli.open_kb(),
+                files,
+                store_url=to,
+                endpoint=endpoint,
+                graph=graph,
+                credentials=Credentials.from_options(),
+                timeout=timeout,
+                insecure=insecure,
+                dry_run=dry_run,
+                strict=strict,
+            )
     except PositionsError as error:
         cli.fail(error)
         return
