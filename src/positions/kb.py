@@ -92,7 +92,7 @@ class KnowledgeBase:
         with a journal that says how to finish; reading the base then would mix
         the two.  Finishing it, under the writers' lock, is always safe.
         """
-        from positions.merge import JOURNAL_NAME
+        from positions.layout import JOURNAL_NAME
 
         if (self.layout.data_dir / JOURNAL_NAME).exists():
             from positions.merge import base_lock, recover

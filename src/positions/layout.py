@@ -19,6 +19,9 @@ RDF_SUFFIXES = (".ttl",)
 # scan and pyoxigraph's parser instead of the full gate (positions.store), and
 # new files are validated incrementally (positions.validate).
 LARGE_BASE_BYTES = 20 * 1024 * 1024
+# The journal of an add in progress (positions.merge), in data/: a reader that
+# finds one finishes the add first.  Here so that reading needs no import of merge.
+JOURNAL_NAME = ".positions-journal.json"
 
 
 def is_base(folder: Path) -> bool:

@@ -63,6 +63,7 @@ from positions.datafiles import (
     superclasses,
 )
 from positions.errors import InputError, Position, PositionsError
+from positions.layout import JOURNAL_NAME
 from positions.namespaces import PREFIXES, compact
 
 if TYPE_CHECKING:
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
     from positions.validate import Problem, Report
 
 LOCK_NAME = ".positions.lock"
-JOURNAL_NAME = ".positions-journal.json"
 # Temporary files never end in .ttl, so that a base loaded while one lies
 # around (layout.py globs *.ttl) never reads half a transaction.
 TEMP_PREFIX = ".positions-tmp-"
