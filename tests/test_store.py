@@ -166,3 +166,20 @@ def test_store_kind_from_option_environment_and_settings(
     monkeypatch.setenv("POSITIONS_STORE", "memory")
     assert store_kind(tmp_path) == "memory"
     assert store_kind(tmp_path, "disk") == "disk"
+
+
+def test_a_large_base_is_on_disk_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from positions import layout
+
+    monkeypatch.delenv("POSITIONS_STORE", raising=False)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "statements.ttl").write_bytes(b"#" * 1000)
+    assert store_kind(tmp_path) == "memory"
+    monkeypatch.setattr(layout, "LARGE_BASE_BYTES", 1000)
+    assert store_kind(tmp_path) == "disk"
+    (tmp_path / "positions.toml").write_text('[store]\nkind = "memory"\n', encoding="utf-8")
+    assert store_kind(tmp_path) == "memory"
+    monkeypatch.setenv("POSITIONS_STORE", "memory")
+    assert store_kind(tmp_path) == "memory"

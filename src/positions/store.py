@@ -3,9 +3,10 @@
 The Turtle files of ``ontology/`` and ``data/`` are the source of truth.  A store
 is a cache of them, one named graph per file (:func:`positions.rdfio.graph_iri`):
 
-* ``memory`` (the default): every command loads the files anew.  Simple, and
-  fast enough for a base of a few thousand statements.
-* ``disk``: a pyoxigraph (RocksDB) store in ``<base>/.positions-cache/store/``,
+* ``memory`` (the default for a small base): every command loads the files
+  anew.  Simple, and fast enough for a base of a few thousand statements.
+* ``disk`` (the default for a large base): a pyoxigraph (RocksDB) store in
+  ``<base>/.positions-cache/store/``,
   kept in step with the files by a manifest of their sizes, modification times
   and SHA-256 digests.  Opening an unchanged base reads nothing but the manifest
   and a ``stat`` per file; a changed file has its graph alone reloaded; a file
@@ -13,7 +14,7 @@ is a cache of them, one named graph per file (:func:`positions.rdfio.graph_iri`)
 
 The kind is chosen by the caller (``KnowledgeBase.open(path, store="disk")``),
 else ``$POSITIONS_STORE``, else ``[store] kind = "disk"`` in the base's own
-``positions.toml``, else ``memory``.
+``positions.toml``, else ``disk`` for a large base and ``memory`` for a small one.
 
 **Loading.**  Every file of a small base goes through :func:`rdfio.read_rdf`,
 the strict gate, as every input does.  The data files of a large base (from
@@ -50,7 +51,7 @@ import pyoxigraph as ox
 
 from positions import rdfio
 from positions.errors import InputError, Position, UsageError
-from positions.layout import LARGE_BASE_BYTES
+from positions.layout import LARGE_BASE_BYTES, Layout
 from positions.progress import ByteProgress
 
 KINDS = ("memory", "disk")
@@ -64,7 +65,8 @@ Progress = Callable[[str, int], None]  # (file name, bytes just loaded)
 
 
 def store_kind(root: Path, explicit: str | None = None) -> str:
-    """The store a base uses: ``explicit``, else $POSITIONS_STORE, else positions.toml."""
+    """The store a base uses: ``explicit``, else $POSITIONS_STORE, else positions.toml,
+    else ``disk`` for a large base (``layout.LARGE_BASE_BYTES`` of data) and ``memory``."""
     for origin, value in (("store", explicit), (f"${ENV_VAR}", os.environ.get(ENV_VAR))):
         if value:
             return _checked_kind(value, origin)
@@ -79,7 +81,8 @@ def store_kind(root: Path, explicit: str | None = None) -> str:
         kind = settings.get("store", {}).get("kind")
         if kind:
             return _checked_kind(str(kind), f"{CONFIG_NAME} [store] kind")
-    return "memory"
+    # Unset: a large base would reload millions of triples at every command in memory.
+    return "disk" if Layout(root).is_large() else "memory"
 
 
 def _checked_kind(value: str, origin: str) -> str:
