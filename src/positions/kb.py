@@ -53,7 +53,13 @@ class KnowledgeBase:
 
     def relative(self, path: Path) -> str:
         """A file's name relative to the base root, with forward slashes."""
-        return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
+        path = Path(path)
+        if path.is_absolute() and ".." not in path.parts:
+            try:  # the base's own files, as the layout lists them: no system call needed
+                return path.relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return path.resolve().relative_to(self.root.resolve()).as_posix()
 
     def content_files(self) -> list[Path]:
         """The files whose triples a query sees: the ontology and the data."""
@@ -124,7 +130,8 @@ class KnowledgeBase:
             for n, triples in (added or {}).items()
         }
         if self._disk is not None:
-            self.__dict__["store"] = self._disk.refresh(by_file)
+            del self.__dict__["store"]  # opened again, in step, on next use
+            self._disk.refresh(by_file, reopen=False)
             return
         for relative, triples in by_file.items():
             graph = rdfio.graph_iri(relative)

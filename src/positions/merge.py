@@ -467,6 +467,7 @@ class BaseView:
         self.graph: ox.NamedNode | ox.DefaultGraph | None = None
         self.destination: str | None = None
         self._texts: dict[str, str] = {}
+        self._targets: dict[str, str] = {}
 
     @classmethod
     def remote(
@@ -478,7 +479,7 @@ class BaseView:
     ) -> BaseView:
         view = cls.__new__(cls)
         view.kb, view.store, view.files = kb, store, None
-        view.graph, view.destination, view._texts = graph, destination, {}
+        view.graph, view.destination, view._texts, view._targets = graph, destination, {}, {}
         return view
 
     def prefetch(self, nodes: Iterable[ox.NamedNode]) -> None:
@@ -525,9 +526,13 @@ class BaseView:
         return home
 
     def file_for_new(self, class_file_name: str) -> str:
+        """Where new nodes of a class go; one look at the folder per plan, not per node."""
         if self.destination is not None:
             return self.destination
-        return file_for_new_node(class_file_name, self.kb.layout.data_dir)
+        if class_file_name not in self._targets:
+            target = file_for_new_node(class_file_name, self.kb.layout.data_dir)
+            self._targets[class_file_name] = target
+        return self._targets[class_file_name]
 
     def equal_loose_blank(self, key: str, triples: list[Triple]) -> bool:
         """True when the base holds a blank node that nothing points to with this content key."""

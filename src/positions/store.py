@@ -304,7 +304,9 @@ class DiskStore:
         self.store = None
         self._unlock_shared()
 
-    def refresh(self, added: Mapping[str, Iterable[Any]] | None = None) -> ox.Store:
+    def refresh(
+        self, added: Mapping[str, Iterable[Any]] | None = None, *, reopen: bool = True
+    ) -> ox.Store | None:
         """Bring the store in step after the files changed (see KnowledgeBase.refresh_store).
 
         ``added`` maps a file (relative to the base root) to the triples just
@@ -325,7 +327,9 @@ class DiskStore:
                 store.flush()
                 del store
                 self._write_manifest(manifest)
-        return self.open()
+        # Opening a large store read-only costs a quarter of a second: a caller
+        # that may not read again (an add about to end) opens it when it does.
+        return self.open() if reopen else None
 
     def _in_step(self, manifest: dict[str, FileState] | None) -> bool:
         if manifest is None or not self.data_path.is_dir():

@@ -149,6 +149,7 @@ class _Writer:
     ) -> None:
         self.prefixes = {p: ns for p, ns in prefixes.items() if _PREFIX_NAME.fullmatch(p)}
         self.used_prefixes: set[str] = set()
+        self._iris: dict[str, str] = {}
         self.by_subject: dict[Term, list[tuple[ox.NamedNode, Term]]] = defaultdict(list)
         self.referrers: dict[ox.BlankNode, list[tuple[Term, ox.NamedNode]]] = defaultdict(list)
         for s, p, o in triples:
@@ -203,6 +204,12 @@ class _Writer:
     # -- writing terms ------------------------------------------------------------
 
     def iri(self, value: str) -> str:
+        written = self._iris.get(value)
+        if written is None:  # the same IRIs recur: a file names a few hundred nodes often
+            written = self._iris[value] = self._compact(value)
+        return written
+
+    def _compact(self, value: str) -> str:
         best: tuple[int, str] | None = None
         for prefix, namespace in self.prefixes.items():
             fits = value.startswith(namespace) and _LOCAL_NAME.fullmatch(value[len(namespace) :])
