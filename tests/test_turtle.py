@@ -194,3 +194,39 @@ def test_blank_node_labels_name_every_node_from_content() -> None:
         "<http://ex.org/s> <http://ex.org/p> [ <http://ex.org/q> 1 ], [ <http://ex.org/q> 1 ] ."
     )
     assert len(set(blank_node_labels(twins).values())) == 2
+
+
+def test_additions_merged_into_old_blocks_give_the_whole_text() -> None:
+    """serialize_with_additions == serialize_turtle, for plain additions and the rest."""
+    import random
+
+    from positions.turtle import serialize_turtle, serialize_with_additions
+    from support import REPO
+
+    triples = [q.triple for q in ox.parse(path=str(REPO / "data" / "statements.ttl"))]
+    triples += [q.triple for q in ox.parse(path=str(REPO / "data" / "sources.ttl"))]
+    subjects = sorted({t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}, key=str)
+    rng = random.Random(7)
+    for _ in range(20):
+        chosen = set(rng.sample(subjects, rng.randint(1, 6)))
+        # a new subject brings its evidence (inline blank nodes) along
+        owned = {t.object for t in triples if t.subject in chosen}
+        new = [t for t in triples if t.subject in chosen or t.subject in owned]
+        old = [t for t in triples if t not in new]
+        assert serialize_with_additions(old, new) == (
+            serialize_turtle(old),
+            serialize_turtle(old + new),
+        )
+    # not plain: an existing subject extended, a labelled blank node
+    extended = [ox.Triple(subjects[0], ox.NamedNode("https://example.org/p"), ox.Literal("x"))]
+    shared = ox.BlankNode()
+    labelled = [
+        ox.Triple(subjects[1], ox.NamedNode("https://example.org/p"), shared),
+        ox.Triple(subjects[2], ox.NamedNode("https://example.org/p"), shared),
+        ox.Triple(shared, ox.NamedNode("https://example.org/q"), ox.Literal("y")),
+    ]
+    for new in (extended, labelled):
+        assert serialize_with_additions(triples, new) == (
+            serialize_turtle(triples),
+            serialize_turtle(triples + new),
+        )

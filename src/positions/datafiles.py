@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from positions.namespaces import PREFIXES, VOCAB
-from positions.turtle import serialize_turtle
+from positions.turtle import serialize_turtle, serialize_with_additions
 
 ORG = PREFIXES["org"]
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -88,6 +88,13 @@ def header_for(file_name: str) -> str:
 def render_data_file(file_name: str, triples: Iterable[ox.Triple | ox.Quad]) -> str:
     """The exact text of a data file (named relative to ``data/``) holding ``triples``."""
     return serialize_turtle(triples, PREFIXES, header=header_for(file_name))
+
+
+def render_with_additions(
+    file_name: str, old: Iterable[ox.Triple | ox.Quad], new: Iterable[ox.Triple | ox.Quad]
+) -> tuple[str, str]:
+    """The exact text of a data file holding ``old``, and holding ``old`` and ``new``."""
+    return serialize_with_additions(old, new, PREFIXES, header=header_for(file_name))
 
 
 def superclasses(ontology: Iterable[ox.Triple | ox.Quad]) -> dict[str, set[str]]:

@@ -60,6 +60,7 @@ from positions.datafiles import (
     file_for_new_node,
     file_for_types,
     render_data_file,
+    render_with_additions,
     superclasses,
 )
 from positions.errors import InputError, Position, PositionsError
@@ -718,15 +719,15 @@ def _render(kb: KnowledgeBase, plan: Plan) -> None:
     for name, triples in sorted(plan.added.items()):
         path = kb.layout.data_dir / name
         old_triples = InputFile.read(path, kb.relative(path)).triples if path.exists() else []
-        text = render_data_file(name, [ox.Triple(*t) for t in old_triples + triples])
+        canonical, text = render_with_additions(
+            name, [ox.Triple(*t) for t in old_triples], [ox.Triple(*t) for t in triples]
+        )
         current = _current_bytes(kb, name)
         if current is not None and text.encode("utf-8") == current:
             continue
         plan.texts[name] = text
-        if current is not None:
-            canonical = render_data_file(name, [ox.Triple(*t) for t in old_triples])
-            if canonical.encode("utf-8") != current:
-                plan.reformatted.append(name)
+        if current is not None and canonical.encode("utf-8") != current:
+            plan.reformatted.append(name)
 
 
 def _current_bytes(kb: KnowledgeBase, name: str) -> bytes | None:

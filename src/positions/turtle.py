@@ -19,6 +19,7 @@ nodes is written without touching Python's recursion limit.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -70,6 +71,50 @@ def serialize_turtle(
     return _join(
         _header_lines(header), _prefix_lines(writer.prefixes, writer.used_prefixes), *blocks
     )
+
+
+def serialize_with_additions(
+    old: Iterable[ox.Triple | ox.Quad],
+    new: Iterable[ox.Triple | ox.Quad],
+    prefixes: Mapping[str, str] = PREFIXES,
+    header: str | None = None,
+) -> tuple[str, str]:
+    """The text of ``old``, and of ``old`` with ``new``, rendering ``old`` only once.
+
+    Exactly ``serialize_turtle(old)`` and ``serialize_turtle(old + new)``.  When
+    the addition is plain (new named subjects only, each with its inline blank
+    nodes, and no blank node written with a label on either side) a subject's
+    block depends on its own triples alone, so the blocks of ``new`` are merged
+    into those of ``old`` in their order (by IRI); otherwise ``old + new`` is
+    rendered whole.  ``positions add`` renders the file it changes twice
+    otherwise: once to write it, once to tell whether it was canonical before.
+    """
+    old, new = _distinct_triples(old), _distinct_triples(new)
+    before = _Writer(old, prefixes)
+    old_blocks = [] if before.labelled else before.keyed_blocks()
+    written = before.blocks() if before.labelled else [b for _, b in old_blocks]
+    old_text = _join(
+        _header_lines(header), _prefix_lines(before.prefixes, before.used_prefixes), *written
+    )
+    added = _Writer(new, prefixes)
+    plain = (
+        not before.labelled
+        and not added.labelled
+        and not set(added.by_subject) & set(before.by_subject)
+        and all(isinstance(s, ox.NamedNode) or s in added.inline for s in added.by_subject)
+    )
+    if not plain:
+        whole = _Writer(old | new, prefixes)
+        blocks = whole.blocks()
+        return old_text, _join(
+            _header_lines(header), _prefix_lines(whole.prefixes, whole.used_prefixes), *blocks
+        )
+    merged = heapq.merge(old_blocks, added.keyed_blocks())
+    used = before.used_prefixes | added.used_prefixes
+    text = _join(
+        _header_lines(header), _prefix_lines(before.prefixes, used), *(b for _, b in merged)
+    )
+    return old_text, text
 
 
 def serialize_trig(
@@ -276,20 +321,39 @@ class _Writer:
         ordered = sorted(by_predicate, key=lambda p: (p != "a", p))
         return [(p, [text for _, text in sorted(by_predicate[p])]) for p in ordered]
 
+    def keyed_blocks(self, inline: Mapping | None = None) -> list[tuple[str, str]]:
+        """The named subjects' blocks, each with its IRI, in writing order (by IRI)."""
+        names = self.labels
+        inline = self.render_inline(names) if inline is None else inline
+        named = sorted(
+            (s for s in self.by_subject if isinstance(s, ox.NamedNode)), key=lambda s: s.value
+        )
+        out = []
+        for subject in named:
+            groups = self.groups(subject, names, inline)
+            if groups:
+                out.append((subject.value, self._block(subject, groups, names, inline)))
+        return out
+
     def blocks(self) -> list[str]:
         """One ``subject ... .`` block per subject: named ones by IRI, then labelled."""
         names = self.labels
         inline = self.render_inline(names)
-        named = sorted(
-            (s for s in self.by_subject if isinstance(s, ox.NamedNode)), key=lambda s: s.value
-        )
-        labelled = sorted(self.labelled, key=lambda b: names[b])
-        blocks = []
-        for subject in [*named, *labelled]:
+        blocks = [block for _, block in self.keyed_blocks(inline)]
+        for subject in sorted(self.labelled, key=lambda b: names[b]):
             groups = self.groups(subject, names, inline)
             if groups:  # a labelled blank node that is only ever an object has no block
-                blocks.append(f"{self.term(subject, names, inline)} {_predicate_list(groups)} .\n")
+                blocks.append(self._block(subject, groups, names, inline))
         return blocks
+
+    def _block(
+        self,
+        subject: Term,
+        groups: list[tuple[str, list[str]]],
+        names: Mapping[ox.BlankNode, str],
+        inline: Mapping,
+    ) -> str:
+        return f"{self.term(subject, names, inline)} {_predicate_list(groups)} .\n"
 
 
 def _header_lines(header: str | None) -> str:
