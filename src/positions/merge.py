@@ -157,15 +157,6 @@ def _is_name_char(char: str) -> bool:
     return char.isalnum() or char in "_-.:%"
 
 
-def _data_sources(kb: KnowledgeBase) -> dict[str, InputFile]:
-    """The data files, keyed by their path under data/ (``statements.ttl``)."""
-    data_dir = kb.layout.data_dir
-    return {
-        path.relative_to(data_dir).as_posix(): InputFile.read(path, kb.relative(path))
-        for path in kb.layout.data_files()
-    }
-
-
 def read_inputs(kb: KnowledgeBase, files: Iterable[Path]) -> list[InputFile]:
     """The new files, read through the strict gate (an unreadable one raises InputError)."""
     sources = []
@@ -1013,12 +1004,24 @@ def _pause(point: str) -> None:
 
 
 def non_canonical(kb: KnowledgeBase) -> dict[str, str]:
-    """Data files not in canonical form, with their canonical text."""
+    """Data files not in canonical form, with their canonical text.
+
+    Every file is read and rendered (minutes on a base of a million
+    statements): a bar shows the bytes done, on a terminal.
+    """
+    from positions.progress import ByteProgress
+
+    data_dir = kb.layout.data_dir
+    paths = kb.layout.data_files()
     out = {}
-    for name, src in _data_sources(kb).items():
-        text = render_data_file(name, [ox.Triple(*t) for t in src.triples])
-        if text.encode("utf-8") != _current_bytes(kb, name):
-            out[name] = text
+    with ByteProgress(sum(p.stat().st_size for p in paths), "checking the layout") as done:
+        for path in paths:
+            name = path.relative_to(data_dir).as_posix()
+            src = InputFile.read(path, kb.relative(path))
+            text = render_data_file(name, [ox.Triple(*t) for t in src.triples])
+            if text.encode("utf-8") != _current_bytes(kb, name):
+                out[name] = text
+            done(name, path.stat().st_size)
     return out
 
 
