@@ -93,10 +93,12 @@ def _checked_kind(value: str, origin: str) -> str:
 
 # -- loading files into a store -----------------------------------------------------
 
-# Files load in parallel: pyoxigraph's bulk loader releases the GIL, and with
-# several files at once it keeps two cores busy (on a 2-core machine, 194,000
-# triples a second into an on-disk store against 116,000 for one file at a time).
-LOAD_THREADS = max(2, min(4, os.cpu_count() or 2))
+# Files load in parallel: pyoxigraph's bulk loader releases the GIL, and one
+# load keeps 1.25 cores busy, waiting on its writes the rest of the time.  On a
+# 2-core machine, into an on-disk store: 116,000 triples a second for one file
+# at a time; 123,000 to 194,000 with two at a time; 143,000 to 163,000 with four
+# on 4.5M triples, where two gave 108,000 to 123,000 (docs/performance.md).
+LOAD_THREADS = min(8, max(4, 2 * (os.cpu_count() or 2)))
 
 
 def load_file(
