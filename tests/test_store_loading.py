@@ -112,3 +112,26 @@ def test_a_failed_fast_load_is_retried_on_the_next_open(tmp_path: Path, large) -
         assert "data/statements.ttl" in kb.disk_store.reloaded
     finally:
         kb.close()
+
+
+def test_a_large_reload_is_compacted_and_answers_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from positions.progress import Stages
+
+    steps: list[str] = []
+
+    class Recording(Stages):  # the compaction runs inside its own stage
+        def __init__(self, first: str = "working") -> None:
+            steps.append(first)
+            super().__init__(first)
+
+    monkeypatch.setattr(stores, "Stages", Recording)
+    monkeypatch.setattr(stores, "COMPACT_FROM_BYTES", 0)
+    kb = KnowledgeBase.open(_base(tmp_path), store="disk")
+    try:
+        rows = kb.query("statements").rows
+    finally:
+        kb.close()
+    assert steps == ["compacting the store"]
+    assert rows == KnowledgeBase.open(REPO, store="memory").query("statements").rows

@@ -52,7 +52,7 @@ import pyoxigraph as ox
 from positions import rdfio
 from positions.errors import InputError, Position, UsageError
 from positions.layout import LARGE_BASE_BYTES, Layout
-from positions.progress import ByteProgress
+from positions.progress import ByteProgress, Stages
 
 KINDS = ("memory", "disk")
 ENV_VAR = "POSITIONS_STORE"
@@ -60,6 +60,10 @@ CONFIG_NAME = "positions.toml"
 CACHE_DIR = Path(".positions-cache") / "store"
 MANIFEST_VERSION = 1
 LOCK_TIMEOUT = 600.0  # seconds: the first load of a very large base takes minutes
+# Each bulk load adds files that overlap the others' keys; after loading this
+# much, the store is compacted (Store.optimize) before it is read.  On the 1M
+# base: 56 s, 6.6 GB -> 2.9 GB on disk, and a saved query 25.5 s -> 1.6 s.
+COMPACT_FROM_BYTES = 64 * 1024 * 1024
 
 Progress = Callable[[str, int], None]  # (file name, bytes just loaded)
 
@@ -392,6 +396,9 @@ class DiskStore:
                 load_files(
                     store, pairs, bulk=True, fast=fast_loading(self.files()), progress=progress
                 )
+            if sum(state.size for _, _, state in changed) >= COMPACT_FROM_BYTES:
+                with Stages("compacting the store"):
+                    store.optimize()
             for _, relative, state in changed:
                 manifest[relative] = state
             store.flush()
