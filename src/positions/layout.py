@@ -16,8 +16,8 @@ from positions.errors import NotABase
 ENV_VAR = "POSITIONS_KB"
 RDF_SUFFIXES = (".ttl",)
 # From this much data a base is "large": its data files load through a byte
-# scan and pyoxigraph's parser instead of the full gate (positions.store), and
-# new files are validated incrementally (positions.validate).
+# scan and pyoxigraph's parser instead of the full gate, into a store on disk
+# by default (positions.store).
 LARGE_BASE_BYTES = 20 * 1024 * 1024
 # The journal of an add in progress (positions.merge), in data/: a reader that
 # finds one finishes the add first.  Here so that reading needs no import of merge.
