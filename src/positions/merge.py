@@ -448,16 +448,24 @@ class BaseView:
     new facts go.
     """
 
-    def __init__(self, kb: KnowledgeBase, store: object | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        store: object | None = None,
+        graph: ox.NamedNode | ox.DefaultGraph | None = None,
+        destination: str | None = None,
+    ) -> None:
         self.kb = kb
         self.store = store if store is not None else kb.store
-        data_dir = kb.layout.data_dir
-        self.files: dict[object, str] | None = {
-            rdfio.graph_iri(kb.relative(p)): p.relative_to(data_dir).as_posix()
-            for p in kb.layout.data_files()
-        }
-        self.graph: ox.NamedNode | ox.DefaultGraph | None = None
-        self.destination: str | None = None
+        self.graph = graph
+        self.destination = destination
+        self.files: dict[object, str] | None = None
+        if destination is None:  # the local base: one graph per data file
+            data_dir = kb.layout.data_dir
+            self.files = {
+                rdfio.graph_iri(kb.relative(p)): p.relative_to(data_dir).as_posix()
+                for p in kb.layout.data_files()
+            }
         self._texts: dict[str, str] = {}
         self._targets: dict[str, str] = {}
 
@@ -469,10 +477,8 @@ class BaseView:
         graph: ox.NamedNode | ox.DefaultGraph,
         destination: str,
     ) -> BaseView:
-        view = cls.__new__(cls)
-        view.kb, view.store, view.files = kb, store, None
-        view.graph, view.destination, view._texts, view._targets = graph, destination, {}, {}
-        return view
+        """A view of the base a server holds in ``graph``; new facts go to ``destination``."""
+        return cls(kb, store, graph, destination)
 
     def prefetch(self, nodes: Iterable[ox.NamedNode]) -> None:
         """Look the nodes up in one go where the store can batch (a server: one request)."""
