@@ -322,8 +322,9 @@ def _aimed_at(shapes: object, data: object, focus: list) -> object:
     Each target (SHACL Core: class, node, subjects-of, objects-of; a shape that
     is itself a class targets its instances) is evaluated on the extract as
     pyshacl would, the result intersected with ``focus``, and written as
-    ``sh:targetNode`` values.  Shapes with any other kind of target (SHACL-AF
-    ``sh:target``) are left as they are.
+    ``sh:targetNode`` values.  If any shape has another kind of target (SHACL-AF
+    ``sh:target``), the shapes are used as they are: the results about other
+    nodes are dropped afterwards all the same.
     """
     from rdflib import RDF, RDFS, Graph, Namespace
     from rdflib.namespace import OWL
