@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -70,3 +79,60 @@ def tree_digest(folder: Path) -> str:
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+# -- a real Oxigraph server ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _oxigraph_binary() -> str | None:
+    beside_python = Path(sys.executable).parent / "oxigraph"
+    if beside_python.exists():
+        return str(beside_python)
+    return shutil.which("oxigraph")
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"oxigraph exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"oxigraph did not answer at {url} within {seconds} s")
+
+
+@contextmanager
+def oxigraph_server(location: Path) -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` of a fresh Oxigraph server (read-write, stored in ``location``).
+
+    The server the ``oxigraph`` package on PyPI ships (the test extra installs
+    it); the test is skipped without it.  Stopped when the block ends.
+    """
+    binary = _oxigraph_binary()
+    if binary is None:
+        pytest.skip("the oxigraph server is not installed: pip install oxigraph")
+    base = f"http://127.0.0.1:{free_port()}"
+    process = subprocess.Popen(
+        [binary, "serve", "--location", str(location), "--bind", base.removeprefix("http://")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_up(base + "/query?query=ASK%7B%7D", process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -10,7 +10,6 @@ steps appear.
 from __future__ import annotations
 
 import io
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +21,7 @@ from positions.cli import app
 from positions.csvimport import import_csv
 from positions.kb import KnowledgeBase
 from positions.remote import push
-from support import REPO, copy_bundled
-from test_remote import _free_port, _oxigraph_binary, _wait_until_up
+from support import REPO, copy_bundled, oxigraph_server
 
 CSV = REPO / "docs" / "examples" / "statements.csv"
 PUSH_STEPS = ("writing the base", "uploading", "counting the triples", "anonymous writes")
@@ -33,21 +31,8 @@ IMPORT_STEPS = ("reading", "translating the rows")
 @pytest.fixture(scope="module")
 def store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Graph Store URL of a fresh Oxigraph server on 127.0.0.1."""
-    binary = _oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph server is not installed: pip install oxigraph")
-    base = f"http://127.0.0.1:{_free_port()}"
-    process = subprocess.Popen(
-        [binary, "serve", "--location", str(tmp_path_factory.mktemp("ox")), "--bind", base[7:]],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_until_up(base + "/query?query=ASK%7B%7D", process)
+    with oxigraph_server(tmp_path_factory.mktemp("ox")) as base:
         yield base + "/store"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -11,15 +11,10 @@ from __future__ import annotations
 import base64
 import http.server
 import os
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -40,7 +35,7 @@ from positions.remote import (
     push,
     run_remote,
 )
-from support import REPO
+from support import REPO, oxigraph_server
 
 SECRET_PASSWORD = "pa55-w0rd-never-shown"
 SECRET_TOKEN = "tok-3f9a-never-shown"
@@ -50,55 +45,11 @@ KB = "https://w3id.org/positions/id/"
 # -- the Oxigraph server -----------------------------------------------------------------
 
 
-def _oxigraph_binary() -> str | None:
-    beside_python = Path(sys.executable).parent / "oxigraph"
-    if beside_python.exists():
-        return str(beside_python)
-    return shutil.which("oxigraph")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"oxigraph exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"oxigraph did not answer at {url} within {seconds} s")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``http://127.0.0.1:PORT`` of a fresh Oxigraph server (read-write, on disk)."""
-    binary = _oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph server is not installed: pip install oxigraph")
-    base = f"http://127.0.0.1:{_free_port()}"
-    location = tmp_path_factory.mktemp("oxigraph")
-    process = subprocess.Popen(
-        [binary, "serve", "--location", str(location), "--bind", base.removeprefix("http://")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_until_up(base + "/query?query=ASK%7B%7D", process)
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

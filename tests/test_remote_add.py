@@ -7,7 +7,6 @@ additions) and adds to it through the command line, then reads the server back.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +17,7 @@ from positions.cli import app
 from positions.kb import KnowledgeBase
 from positions.merge import add
 from positions.remote import count_on_server, push
-from support import REPO
-from test_remote import _free_port, _oxigraph_binary, _wait_until_up
+from support import REPO, free_port, oxigraph_server
 
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"
 SHAPES = REPO / "tests" / "shapes"
@@ -34,22 +32,9 @@ HEAD = """\
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    binary = _oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph server is not installed: pip install oxigraph")
-    base = f"http://127.0.0.1:{_free_port()}"
-    location = tmp_path_factory.mktemp("oxigraph")
-    process = subprocess.Popen(
-        [binary, "serve", "--location", str(location), "--bind", base.removeprefix("http://")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_until_up(base + "/query?query=ASK%7B%7D", process)
+    """``http://127.0.0.1:PORT`` of a fresh Oxigraph server (read-write, on disk)."""
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -129,7 +114,7 @@ def test_a_violation_on_the_server_writes_nothing(pushed, name: str) -> None:
 
 
 def test_an_unreachable_server_is_a_clear_error(base: Path) -> None:
-    result = _add(base, f"http://127.0.0.1:{_free_port()}/store", "https://example.org/g", EXAMPLE)
+    result = _add(base, f"http://127.0.0.1:{free_port()}/store", "https://example.org/g", EXAMPLE)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "127.0.0.1" in result.output

@@ -8,7 +8,6 @@ validation of the same files against the same base.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +20,7 @@ from positions.incremental import validate_new
 from positions.kb import KnowledgeBase
 from positions.remote import RemoteError, push, request
 from positions.remote_store import RemoteStore, validate_remote
-from support import REPO, copy_bundled
-from test_remote import _free_port, _oxigraph_binary, _wait_until_up
+from support import REPO, copy_bundled, oxigraph_server
 
 SHAPES = REPO / "tests" / "shapes"
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"
@@ -45,26 +43,8 @@ BAD = [
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``http://127.0.0.1:PORT`` of a fresh Oxigraph server (read-write, on disk)."""
-    binary = _oxigraph_binary()
-    if binary is None:
-        pytest.skip("the oxigraph server is not installed: pip install oxigraph")
-    base = f"http://127.0.0.1:{_free_port()}"
-    location = tmp_path_factory.mktemp("oxigraph")
-    process = subprocess.Popen(
-        [binary, "serve", "--location", str(location), "--bind", base.removeprefix("http://")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_until_up(base + "/query?query=ASK%7B%7D", process)
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
