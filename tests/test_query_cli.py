@@ -197,7 +197,8 @@ def test_query_path_imports_no_heavy_library() -> None:
         "    runpy.run_module('positions', run_name='__main__')\n"
         "except SystemExit as exit:\n"
         "    assert not exit.code, exit.code\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'pyshacl', 'pydantic'))\n"
+        "heavy_roots = ('rdflib', 'pyshacl', 'pydantic')\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in heavy_roots)\n"
         "print('HEAVY:', heavy, file=sys.stderr)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(SRC)}
