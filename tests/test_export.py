@@ -357,3 +357,25 @@ def test_the_bundled_base_exports_in_every_format(fmt: Format) -> None:
     content = export(bundled, fmt, include_shapes=True)
     assert len(parse_back(fmt, content)) == expected_count(bundled, fmt, include_shapes=True)
     assert export(KnowledgeBase.open(REPO), fmt, include_shapes=True) == content
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_backslashes_and_line_breaks_in_quotes_survive_every_format(
+    tmp_path: Path, fmt: Format
+) -> None:
+    # pyld's N-Quads parser turned the two characters backslash, r into backslash and a
+    # carriage return; hypothesis found it (test_property). Each value here must come back.
+    values = ["a\\rb", "c\\nd\\t", "two \\\\ backslashes", "line\nbreak", 'say "no"']
+    for part in ("ontology", "data", "queries"):
+        (tmp_path / part).mkdir()
+    (tmp_path / "ontology" / "empty.ttl").write_text("")
+    lines = [
+        f"<https://w3id.org/positions/id/e{i}> <https://w3id.org/positions/vocab#quote> "
+        f"{json.dumps(value)} ."
+        for i, value in enumerate(values)
+    ]
+    (tmp_path / "data" / "quotes.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    base = KnowledgeBase.open(tmp_path)
+    exported = export(base, fmt, include_ontology=False, include_description=False)
+    parsed = list(ox.parse(exported, format=PYOXIGRAPH_FORMATS.get(fmt, ox.RdfFormat.JSON_LD)))
+    assert sorted(q.object.value for q in parsed) == sorted(values)

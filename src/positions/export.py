@@ -280,13 +280,36 @@ def write_jsonld(kb: KnowledgeBase, graphs: list[Graph]) -> bytes:
     """Compacted JSON-LD with the shipped context inline, so the file stands alone."""
     jsonld = _pyld()
     context = load_context(kb)
-    nquads = write_ntriples(kb, graphs).decode("utf-8")
+    # pyld's own N-Quads parser unescapes in the wrong order (the two characters
+    # backslash, r come back as backslash, carriage return), so it gets the dataset
+    # in its internal form, built from pyoxigraph's terms, and parses nothing.
+    dataset = {"@default": [_pyld_triple(t) for t in _relabel(_all_triples(graphs))]}
     options = {"documentLoader": _refusing_loader(jsonld)}
-    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads", **options})
+    expanded = jsonld.from_rdf(dataset, options)
     compacted = jsonld.compact(expanded, context, {"graph": True, **options})
     compacted.setdefault("@graph", []).sort(key=lambda node: node.get("@id", ""))
     text = json.dumps(compacted, indent=2, sort_keys=True, ensure_ascii=False)
     return (text + "\n").encode("utf-8")
+
+
+def _pyld_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": f"_:{term.value}"}
+    literal = {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    if term.language:
+        literal["language"] = term.language
+    return literal
+
+
+def _pyld_triple(triple: ox.Triple) -> dict[str, dict[str, str]]:
+    """One triple as pyld's ``from_rdf`` takes it (the shape its ``parse_nquads`` returns)."""
+    return {
+        "subject": _pyld_term(triple.subject),
+        "predicate": _pyld_term(triple.predicate),
+        "object": _pyld_term(triple.object),
+    }
 
 
 WRITERS: dict[Format, Callable[[KnowledgeBase, list[Graph]], bytes]] = {
