@@ -8,9 +8,11 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
@@ -274,6 +276,42 @@ def test_cross_join_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "ran past the time limit of 0.5 s" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_rows_stopped_by_the_time_limit_leave_a_clean_error(tmp_path: Path) -> None:
+    # Rows stream, so the limit strikes between rows, in the worker thread that holds
+    # pyoxigraph's iterator; dropped in the main thread it printed a RuntimeError.
+    base = big_base(tmp_path, 400)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    done = subprocess.run(
+        [sys.executable, "-m", "positions", "--kb", str(base), "query", "--timeout", "0.5",
+         "--limit", "100000000", "-f", "csv",
+         "--sparql", "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "ran past the time limit of 0.5 s" in done.stderr
+    assert "RuntimeError" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_time_limit_error_holds_no_result_iterator(tmp_path: Path) -> None:
+    # The deterministic half of the test above: whatever _evaluate raises when the time
+    # is up goes to another thread, so its traceback must not keep the iterator alive.
+    from positions import query as engine
+
+    kb = KnowledgeBase.open(big_base(tmp_path, 100))
+    text = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d }"  # 10,000 rows, in the files' graphs
+    saved = engine.resolve(kb, text)
+    union = {"use_default_graph_as_union": True}
+    with pytest.raises(engine._TimeUp) as raised:
+        engine._evaluate(kb.store, saved, text, union, 10**9, deadline=time.monotonic() - 1)
+    traceback, held = raised.value.__traceback__, []
+    while traceback is not None:
+        held += [
+            v for v in traceback.tb_frame.f_locals.values() if isinstance(v, ox.QuerySolutions)
+        ]
+        traceback = traceback.tb_next
+    assert held == []
 
 
 def test_cross_join_rows_are_stopped_by_the_row_cap(tmp_path: Path) -> None:

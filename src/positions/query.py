@@ -260,11 +260,16 @@ def _evaluate(
     deadline: float | None,
 ) -> QueryResult:
     # pyoxigraph's result iterators belong to the thread that made them: drop them
-    # here (finally: del) rather than let an error's traceback carry them to the caller.
+    # here (finally: del) rather than let an error's traceback carry them to the
+    # caller, where dropping one prints "PyQuerySolutions is unsendable". Hence a
+    # fresh _TimeUp: the one _take raised holds, in its traceback, the frame
+    # that holds the iterator.
     answer = None
     try:
         answer = store.query(text, **options)
         return _collect(answer, query.kind, cap, deadline)
+    except _TimeUp:
+        failure = _TimeUp()
     except SyntaxError as error:
         failure = syntax_error(error, query.text, query.source)
     except (OSError, RuntimeError) as error:  # e.g. a SERVICE that failed, when allowed
