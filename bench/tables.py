@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -118,6 +119,16 @@ def validation_table(runs: list[dict]) -> list[str]:
     return lines
 
 
+def _short_error(error: str | None) -> str:
+    """A failure in a few words: a time limit by its figure, anything else cut short."""
+    if not error:
+        return ""
+    limit = re.search(r"time limit of ([0-9.]+) s|stopped after ([0-9.]+) s", error)
+    if limit:
+        return f"over {limit.group(1) or limit.group(2)} s (stopped)"
+    return error.splitlines()[0][:60]
+
+
 def query_table(run: dict, store: str) -> list[str]:
     lines = [
         _row(["query", "kind", "rows", "end to end", "direct", "ratio", "runs"]),
@@ -126,7 +137,9 @@ def query_table(run: dict, store: str) -> list[str]:
     for query in run["stores"][store].get("queries", []):
         kind = "parameterised" if query["parameterised"] else "whole base"
         if query["error"]:
-            lines.append(_row([query["name"], kind, "", query["error"][:60], "", "", ""]))
+            direct = _short_error(query.get("direct_error")) or _seconds(query.get("direct"))
+            row = [query["name"], kind, "", _short_error(query["error"]), direct, "", "1"]
+            lines.append(_row(row))
             continue
         direct = query.get("direct")
         ratio = f"x{query['end_to_end'] / direct:.2f}" if direct else ""
@@ -137,7 +150,7 @@ def query_table(run: dict, store: str) -> list[str]:
                     kind,
                     f"{query['rows']:,}" if query["rows"] is not None else "",
                     _seconds(query["end_to_end"]),
-                    _seconds(direct) if direct else (query.get("direct_error") or "")[:40],
+                    _seconds(direct) if direct else _short_error(query.get("direct_error")),
                     ratio,
                     str(query.get("runs", 1)),
                 ]

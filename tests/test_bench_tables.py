@@ -47,10 +47,11 @@ RUN = {
                     "runs": 1,
                     "end_to_end": 120.0,
                     "rows": None,
-                    "error": "stopped after 120 s",
+                    "error": "exit 2: Error: slow ran past the time limit of 120 s",
                     "direct": None,
+                    "direct_error": "exit -9: stopped after 150 s",
                 },
-            ],  # fmt: skip
+            ],
         }
     },
 }
@@ -64,7 +65,7 @@ def test_tables_compute_rates_and_ratios_from_the_json(tmp_path: Path, capsys) -
     assert "| 1M | disk | 100.0 s | 130,000 | 125.0 s | x0.80 | 0.150 s | 2.00 GiB |" in out
     assert "| 1M | disk | 1.50 s | 2.00 s | 300.0 s, 1.00 GiB | x150 |" in out
     assert "| fast | parameterised | 42 | 0.50 | 0.25 | x2.00 | 3 |" in out
-    assert "| slow | whole base |  | stopped after 120 s |" in out
+    assert "| slow | whole base |  | over 120 s (stopped) | over 150 s (stopped) |  | 1 |" in out
 
 
 def test_tables_refuse_a_file_that_is_not_a_result(tmp_path: Path) -> None:
