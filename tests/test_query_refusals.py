@@ -280,7 +280,8 @@ def test_cross_join_is_stopped_by_the_time_limit(tmp_path: Path) -> None:
 
 def test_rows_stopped_by_the_time_limit_leave_a_clean_error(tmp_path: Path) -> None:
     # Rows stream, so the limit strikes between rows, in the worker thread that holds
-    # pyoxigraph's iterator; dropped in the main thread it printed a RuntimeError.
+    # pyoxigraph's iterator; dropped in the main thread it printed a RuntimeError (in
+    # about half the runs: it depends on which thread sees the deadline first).
     base = big_base(tmp_path, 400)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     done = subprocess.run(
