@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import shutil
 import socket
 import subprocess
@@ -37,6 +38,19 @@ PREFIX genre: <https://w3id.org/positions/vocab/genre/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX wd: <http://www.wikidata.org/entity/>
 """
+
+
+def bench_module(name: str):  # noqa: ANN201 - a module loaded from bench/
+    """``bench/<name>.py`` as a module (bench/ is scripts, not a package); cached in
+    ``sys.modules`` so that its dataclasses and pickling find it."""
+    path = REPO / "bench" / f"{name}.py"
+    if getattr(sys.modules.get(name), "__file__", None) == str(path):
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def files(folder: str) -> list[Path]:

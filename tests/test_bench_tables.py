@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import bench_module
 
 
 def _tables():  # noqa: ANN202 - the bench/tables.py module
-    spec = importlib.util.spec_from_file_location("tables", ROOT / "bench" / "tables.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("tables")
 
 
 RUN = {

@@ -11,8 +11,6 @@ problems (node, path, value, severity, message) for the new facts.
 from __future__ import annotations
 
 import datetime
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ import pytest
 from positions.incremental import validate_new
 from positions.kb import KnowledgeBase
 from positions.validate import validate
+from support import bench_module
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPE_FIXTURES = sorted((ROOT / "tests" / "shapes").glob("*.ttl"))
@@ -30,11 +29,7 @@ def _identities(report) -> set[tuple]:  # noqa: ANN001 - a validate.Report
 
 
 def _synth():  # noqa: ANN202 - the bench/synth.py module
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["synth"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("synth")
 
 
 @pytest.fixture(scope="module")

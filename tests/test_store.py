@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from positions.kb import KnowledgeBase
 from positions.store import store_kind
+from support import bench_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _synth():  # noqa: ANN202 - the bench/synth.py module
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["synth"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("synth")
 
 
 def _copy_bundled(target: Path) -> Path:

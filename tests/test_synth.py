@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -10,16 +9,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from positions.datafiles import render_data_file
-
-ROOT = Path(__file__).resolve().parents[1]
+from support import bench_module
 
 
 def _synth():  # noqa: ANN202 - the bench/synth.py module
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["synth"] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("synth")
 
 
 def _data(folder: Path) -> dict[str, bytes]:
