@@ -27,6 +27,7 @@ LOAD_COLUMNS = [
     "re-open unchanged",
     "peak",
 ]
+QUERY_COLUMNS = ["query", "kind", "rows", "end to end", "direct", "ratio", "runs"]
 VALIDATION_COLUMNS = [
     "statements",
     "store",
@@ -49,6 +50,10 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _table(columns: list[str], rows: list[list[str]]) -> list[str]:
+    return [_row(columns), _row(["---"] * len(columns)), *map(_row, rows)]
+
+
 def _runs(path: Path) -> list[dict]:
     try:
         runs = json.loads(path.read_text(encoding="utf-8"))
@@ -60,40 +65,32 @@ def _runs(path: Path) -> list[dict]:
 
 
 def load_table(runs: list[dict]) -> list[str]:
-    lines = [
-        _row(LOAD_COLUMNS),
-        _row(["---"] * len(LOAD_COLUMNS)),
-    ]
+    rows = []
     for run in runs:
         for store, figures in run["stores"].items():
             load = figures["load"]
             if load.get("error"):
-                lines.append(_row([_size(run["statements"]), store, f"failed: {load['error']}"]))
+                rows.append([_size(run["statements"]), store, f"failed: {load['error']}"])
                 continue
             first, reference = load["first"], load["reference"]
             reopen = load.get("reopen")
-            lines.append(
-                _row(
-                    [
-                        _size(run["statements"]),
-                        store,
-                        f"{first['load']:.1f} s",
-                        f"{first['triples'] / first['load']:,.0f}",
-                        f"{reference['load']:.1f} s",
-                        f"x{first['load'] / reference['load']:.2f}",
-                        f"{reopen['load']:.3f} s" if reopen else "(loads every time)",
-                        f"{load['first_peak'] / GIB:.2f} GiB",
-                    ]
-                )
+            rows.append(
+                [
+                    _size(run["statements"]),
+                    store,
+                    f"{first['load']:.1f} s",
+                    f"{first['triples'] / first['load']:,.0f}",
+                    f"{reference['load']:.1f} s",
+                    f"x{first['load'] / reference['load']:.2f}",
+                    f"{reopen['load']:.3f} s" if reopen else "(loads every time)",
+                    f"{load['first_peak'] / GIB:.2f} GiB",
+                ]
             )
-    return lines
+    return _table(LOAD_COLUMNS, rows)
 
 
 def validation_table(runs: list[dict]) -> list[str]:
-    lines = [
-        _row(VALIDATION_COLUMNS),
-        _row(["---"] * len(VALIDATION_COLUMNS)),
-    ]
+    rows = []
     for run in runs:
         wholes = [f["validation"] for f in run["stores"].values() if f.get("validation")]
         whole = wholes[0] if wholes and not wholes[0].get("error") else None
@@ -104,19 +101,17 @@ def validation_table(runs: list[dict]) -> list[str]:
                 whole_text = f"{whole['seconds']:.1f} s, {whole['peak_bytes'] / GIB:.2f} GiB"
                 if add.get("add"):
                     ratio = f"x{whole['seconds'] / add['add']:.0f}"
-            lines.append(
-                _row(
-                    [
-                        _size(run["statements"]),
-                        store,
-                        f"{_seconds(add.get('incremental_validate'))} s",
-                        f"{_seconds(add.get('add'))} s",
-                        whole_text,
-                        ratio,
-                    ]
-                )
+            rows.append(
+                [
+                    _size(run["statements"]),
+                    store,
+                    f"{_seconds(add.get('incremental_validate'))} s",
+                    f"{_seconds(add.get('add'))} s",
+                    whole_text,
+                    ratio,
+                ]
             )
-    return lines
+    return _table(VALIDATION_COLUMNS, rows)
 
 
 def _short_error(error: str | None) -> str:
@@ -130,33 +125,21 @@ def _short_error(error: str | None) -> str:
 
 
 def query_table(run: dict, store: str) -> list[str]:
-    lines = [
-        _row(["query", "kind", "rows", "end to end", "direct", "ratio", "runs"]),
-        _row(["---"] * 7),
-    ]
+    rows = []
     for query in run["stores"][store].get("queries", []):
-        kind = "parameterised" if query["parameterised"] else "whole base"
-        if query["error"]:
-            direct = _short_error(query.get("direct_error")) or _seconds(query.get("direct"))
-            row = [query["name"], kind, "", _short_error(query["error"]), direct, "", "1"]
-            lines.append(_row(row))
-            continue
-        direct = query.get("direct")
-        ratio = f"x{query['end_to_end'] / direct:.2f}" if direct else ""
-        lines.append(
-            _row(
-                [
-                    query["name"],
-                    kind,
-                    f"{query['rows']:,}" if query["rows"] is not None else "",
-                    _seconds(query["end_to_end"]),
-                    _seconds(direct) if direct else _short_error(query.get("direct_error")),
-                    ratio,
-                    str(query.get("runs", 1)),
-                ]
-            )
+        direct = None if query["error"] else query.get("direct")
+        rows.append(
+            [
+                query["name"],
+                "parameterised" if query["parameterised"] else "whole base",
+                "" if query["error"] or query["rows"] is None else f"{query['rows']:,}",
+                _short_error(query["error"]) or _seconds(query["end_to_end"]),
+                _short_error(query.get("direct_error")) or _seconds(query.get("direct")),
+                f"x{query['end_to_end'] / direct:.2f}" if direct else "",
+                str(query.get("runs", 1)),
+            ]
         )
-    return lines
+    return _table(QUERY_COLUMNS, rows)
 
 
 def main(argv: list[str] | None = None) -> int:
