@@ -304,7 +304,7 @@ def test_the_time_limit_error_holds_no_result_iterator(tmp_path: Path) -> None:
     text = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d }"  # 10,000 rows, in the files' graphs
     saved = engine.resolve(kb, text)
     union = {"use_default_graph_as_union": True}
-    with pytest.raises(engine._TimeUp) as raised:
+    with pytest.raises(engine.TimeUp) as raised:
         engine._evaluate(kb.store, saved, text, union, 10**9, deadline=time.monotonic() - 1)
     traceback, held = raised.value.__traceback__, []
     while traceback is not None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+import traceback
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,6 +144,46 @@ def _looks_like_sparql(text: str) -> bool:
     return any(c.isspace() or c in "{}" for c in text)
 
 
+@dataclass
+class Prepared:
+    """A query ready for pyoxigraph: its text and options, and what to undo in the answer."""
+
+    query: SavedQuery
+    text: str
+    options: dict[str, Any]
+    projected: list[str] | None  # the author's own projection (None: not a SELECT)
+    hidden: list[str]  # parameter columns projected only so that they could be bound
+    prefixes: dict[str, str]
+
+
+def prepare(
+    kb: KnowledgeBase,
+    name_or_text: str | SavedQuery,
+    params: Mapping[str, Any] | None = None,
+    *,
+    allow_network: bool = False,
+) -> Prepared:
+    """Resolve, inspect and bind a query (the checks of :func:`run`, without running it)."""
+    query = name_or_text if isinstance(name_or_text, SavedQuery) else resolve(kb, name_or_text)
+    allowed = {graph.value for graph in kb.graph_names()}
+    info = inspect_query(
+        query.text, allowed_graphs=allowed, allow_network=allow_network, source=query.source
+    )
+    prefixes = {**PREFIXES, **info.prefixes}
+    substitutions = bind(query, params or {}, prefixes)
+    bound = [variable.value for variable in substitutions]
+    check_subquery_parameters(query.text, bound, query.source)
+    text = rewrite_bound(query.text, bound, query.source)
+    text, projected = project_parameters(text, bound)
+    hidden = [name for name in bound if projected is not None and name not in projected]
+    options: dict[str, Any] = {"prefixes": PREFIXES, "substitutions": substitutions}
+    if not info.dataset:
+        # The base's files are named graphs; a query sees their union unless it names
+        # its own dataset with FROM (then pyoxigraph must honour that dataset).
+        options["use_default_graph_as_union"] = True
+    return Prepared(query, text, options, projected, hidden, prefixes)
+
+
 def run(
     kb: KnowledgeBase,
     name_or_text: str | SavedQuery,
@@ -159,25 +200,23 @@ def run(
     more).  Without it, a result of more than ``max_rows`` rows, or a run longer
     than ``timeout`` seconds, raises QueryLimitExceeded.
     """
-    query = name_or_text if isinstance(name_or_text, SavedQuery) else resolve(kb, name_or_text)
-    allowed = {graph.value for graph in kb.graph_names()}
-    info = inspect_query(
-        query.text, allowed_graphs=allowed, allow_network=allow_network, source=query.source
-    )
-    prefixes = {**PREFIXES, **info.prefixes}
-    substitutions = bind(query, params or {}, prefixes)
-    bound = [variable.value for variable in substitutions]
-    check_subquery_parameters(query.text, bound, query.source)
-    text = rewrite_bound(query.text, bound, query.source)
-    text, projected = project_parameters(text, bound)
-    options: dict[str, Any] = {"prefixes": PREFIXES, "substitutions": substitutions}
-    if not info.dataset:
-        # The base's files are named graphs; a query sees their union unless it names
-        # its own dataset with FROM (then pyoxigraph must honour that dataset).
-        options["use_default_graph_as_union"] = True
+    prepared = prepare(kb, name_or_text, params, allow_network=allow_network)
+    return run_prepared(kb, prepared, row_limit=row_limit, timeout=timeout, max_rows=max_rows)
+
+
+def run_prepared(
+    kb: KnowledgeBase,
+    prepared: Prepared,
+    *,
+    row_limit: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> QueryResult:
+    """:func:`run` for a query that :func:`prepare` has made ready."""
+    query = prepared.query
     cap = row_limit if row_limit is not None else max_rows
-    result = _run_with_limit(kb.store, query, text, options, cap, timeout)
-    return finish_result(result, query, projected, cap, row_limit, prefixes)
+    result = _run_with_limit(kb.store, query, prepared.text, prepared.options, cap, timeout)
+    return finish_result(result, query, prepared.projected, cap, row_limit, prepared.prefixes)
 
 
 def finish_result(
@@ -194,15 +233,20 @@ def finish_result(
         _keep_columns(result, projected)
     if result.kind != "ask" and len(result) > cap:
         if row_limit is None:
-            raise QueryLimitExceeded(
-                f"{query.name} gives more than {cap:,} rows and was stopped; "
-                "narrow it (parameters, LIMIT) or pass --limit N to see the first N"
-            )
+            raise too_many_rows(query, cap)
         del result.rows[cap:], result.triples[cap:]
         result.truncated = True
     result.query = query
     result.prefixes = prefixes
     return result
+
+
+def too_many_rows(query: SavedQuery, cap: int) -> QueryLimitExceeded:
+    """The refusal of an answer over the row cap when no --limit was asked for."""
+    return QueryLimitExceeded(
+        f"{query.name} gives more than {cap:,} rows and was stopped; "
+        "narrow it (parameters, LIMIT) or pass --limit N to see the first N"
+    )
 
 
 def _keep_columns(result: QueryResult, projected: list[str]) -> None:
@@ -213,6 +257,9 @@ def _keep_columns(result: QueryResult, projected: list[str]) -> None:
     result.rows = [{v: row.get(v) for v in result.variables} for row in result.rows]
 
 
+Consume = Callable[[Any, "float | None"], Any]  # (pyoxigraph answer, deadline) -> outcome
+
+
 def _run_with_limit(
     store: ox.Store,
     query: SavedQuery,
@@ -220,16 +267,21 @@ def _run_with_limit(
     options: dict[str, Any],
     cap: int,
     timeout: float | None,
-) -> QueryResult:
-    """Evaluate in a worker thread and wait at most ``timeout`` seconds for it."""
+    consume: Consume | None = None,
+) -> Any:
+    """Evaluate in a worker thread and wait at most ``timeout`` seconds for it.
+
+    ``consume`` turns pyoxigraph's answer into the outcome, in the worker; by
+    default the answer is collected into a QueryResult of at most ``cap + 1`` rows.
+    """
     if timeout is None:
-        return _evaluate(store, query, text, options, cap, None)
+        return _evaluate(store, query, text, options, cap, None, consume)
     outcome: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
 
     def work() -> None:
         try:
-            outcome["result"] = _evaluate(store, query, text, options, cap, deadline)
+            outcome["result"] = _evaluate(store, query, text, options, cap, deadline, consume)
         except BaseException as error:  # handed over to the caller's thread
             outcome["error"] = error
 
@@ -237,7 +289,7 @@ def _run_with_limit(
     worker = threading.Thread(target=work, name="positions-query", daemon=True)
     worker.start()
     worker.join(timeout)
-    if worker.is_alive() or isinstance(outcome.get("error"), _TimeUp):
+    if worker.is_alive() or isinstance(outcome.get("error"), TimeUp):
         raise QueryLimitExceeded(
             f"{query.name} ran past the time limit of {timeout:g} s and was stopped; "
             "narrow it (parameters, LIMIT) or raise the limit with --timeout"
@@ -247,8 +299,8 @@ def _run_with_limit(
     return outcome["result"]
 
 
-class _TimeUp(Exception):
-    """Raised in the worker between rows once the deadline has passed."""
+class TimeUp(Exception):
+    """Raised in the worker (between rows, or by a consumer) once the deadline has passed."""
 
 
 def _evaluate(
@@ -258,22 +310,28 @@ def _evaluate(
     options: dict[str, Any],
     cap: int,
     deadline: float | None,
-) -> QueryResult:
+    consume: Consume | None = None,
+) -> Any:
     # pyoxigraph's result iterators belong to the thread that made them: drop them
     # here (finally: del) rather than let an error's traceback carry them to the
     # caller, where dropping one prints "PyQuerySolutions is unsendable". Hence a
-    # fresh _TimeUp: the one _take raised holds, in its traceback, the frame
+    # fresh TimeUp: the one _take raised holds, in its traceback, the frame
     # that holds the iterator.
     answer = None
     try:
         answer = store.query(text, **options)
+        if consume is not None:
+            return consume(answer, deadline)
         return _collect(answer, query.kind, cap, deadline)
-    except _TimeUp:
-        failure = _TimeUp()
+    except TimeUp:
+        failure = TimeUp()
     except SyntaxError as error:
         failure = syntax_error(error, query.text, query.source)
     except (OSError, RuntimeError) as error:  # e.g. a SERVICE that failed, when allowed
         failure = InputError(Position(query.source), f"the query failed: {error}")
+    except BaseException as error:  # a bug: its traceback stays, the frames' locals go
+        traceback.clear_frames(error.__traceback__)
+        raise
     finally:
         del answer
     raise failure
@@ -300,5 +358,5 @@ def _take(items: Any, cap: int, deadline: float | None) -> list[Any]:
         if len(taken) > cap:
             break
         if deadline is not None and len(taken) % 1024 == 0 and time.monotonic() > deadline:
-            raise _TimeUp()
+            raise TimeUp()
     return taken

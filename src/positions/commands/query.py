@@ -145,21 +145,24 @@ def _run_query(
     target, sparql, params, fmt, allow_network, limit, timeout, open_kb, endpoint=None
 ) -> int:  # noqa: PLR0913
     from positions.errors import UsageError
-    from positions.query import run
-    from positions.render import FormatMismatch, default_format, render
+    from positions.query import prepare, run_prepared
+    from positions.render import FormatMismatch, OutputFormat, default_format, render
 
     source = _query_source(target, sparql)
     given = _parse_params(params)
     kb = open_kb()
     if timeout is None:
         timeout = SAVED_TIMEOUT if source in kb.catalogue.names() else ADHOC_TIMEOUT
+    terminal = sys.stdout.isatty()
     if endpoint is not None:
         result = _run_remote(kb, source, given, endpoint, allow_network, limit, timeout)
     else:
-        result = run(
-            kb, source, given, allow_network=allow_network, row_limit=limit, timeout=timeout
-        )
-    terminal = sys.stdout.isatty()
+        prepared = prepare(kb, source, given, allow_network=allow_network)
+        if (fmt or default_format(prepared.query.kind, terminal)) is OutputFormat.csv and (
+            not terminal and _streamed(kb, prepared, limit, timeout)
+        ):
+            return 0
+        result = run_prepared(kb, prepared, row_limit=limit, timeout=timeout)
     chosen = fmt or default_format(result.kind, terminal)
     try:
         text = render(result, chosen, store=kb.store, terminal=terminal, width=_width())
@@ -171,6 +174,20 @@ def _run_query(
     if result.kind == "ask":
         return 0 if result.boolean else 1
     return 0
+
+
+def _streamed(kb, prepared, limit, timeout) -> bool:  # noqa: ANN001
+    """CSV into a pipe or a file, written by pyoxigraph itself (positions.stream);
+    False, with nothing written, when the answer must be rendered here."""
+    from positions.stream import write_csv
+
+    sys.stdout.flush()
+    streamed = write_csv(kb, prepared, sys.stdout.buffer, row_limit=limit, timeout=timeout)
+    if streamed is None:
+        return False
+    if streamed.truncated:
+        print(f"Note: only the first {limit} shown (--limit {limit}).", file=sys.stderr)
+    return True
 
 
 def _run_remote(kb, source, given, endpoint, allow_network, limit, timeout):  # noqa: ANN001, ANN202, PLR0913

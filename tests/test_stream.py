@@ -1,0 +1,158 @@
+"""CSV written by pyoxigraph's serialiser (positions.stream) against CSV rendered from rows.
+
+The stream is only a faster road to the same bytes: every test compares it with
+``render(run(...), "csv")``, and checks that a refusal (row cap, time limit)
+writes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from positions.cli import app
+from positions.errors import QueryLimitExceeded
+from positions.kb import KnowledgeBase
+from positions.query import prepare, run
+from positions.render import render
+from positions.stream import can_stream, write_csv
+from support import REPO
+
+runner = CliRunner()
+
+LABELS = "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s ?label"
+
+# Literals that CSV must quote or double: commas, quotes, line breaks (LF, CR, CRLF).
+AWKWARD = """
+@prefix kb: <https://w3id.org/positions/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+kb:awkward-1 rdfs:label "comma, inside" .
+kb:awkward-2 rdfs:label "a \\"quoted\\" word" .
+kb:awkward-3 rdfs:label "two\\nlines" .
+kb:awkward-4 rdfs:label "carriage\\rreturn" .
+kb:awkward-5 rdfs:label "windows\\r\\nline\\r\\nbreaks\\r\\n" .
+kb:awkward-6 rdfs:label " leading and trailing " .
+kb:awkward-7 rdfs:label "ünïcödé — “quotes”"@de .
+"""
+
+
+def _streamed(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes | None:
+    out = io.BytesIO()
+    streamed = write_csv(kb, prepare(kb, query), out, timeout=30, **limits)
+    if streamed is None:
+        assert out.getvalue() == b"", "a query left to query.run must not write"
+        return None
+    return out.getvalue()
+
+
+def _rendered(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes:
+    return render(run(kb, query, timeout=30, **limits), "csv").encode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def bundled() -> KnowledgeBase:
+    return KnowledgeBase.open(REPO)
+
+
+@pytest.fixture
+def awkward(base: Path) -> KnowledgeBase:
+    (base / "data" / "awkward.ttl").write_text(AWKWARD, encoding="utf-8")
+    return KnowledgeBase.open(base)
+
+
+def test_every_saved_select_streams_the_bytes_it_renders(bundled: KnowledgeBase) -> None:
+    streamed = 0
+    for query in bundled.catalogue.all():
+        prepared = prepare(bundled, query)
+        fast = _streamed(bundled, query.name)
+        if not can_stream(prepared):
+            assert fast is None, query.name
+            continue
+        assert fast == _rendered(bundled, query.name), query.name
+        streamed += 1
+    # The saved SELECTs without a bound parameter column: most of the catalogue.
+    assert streamed >= 10
+
+
+def test_a_query_with_a_bound_parameter_column_is_left_to_run(bundled: KnowledgeBase) -> None:
+    prepared = prepare(bundled, "node-statements")
+    assert prepared.hidden == ["_node_iri"]
+    assert not can_stream(prepared)
+
+
+def test_quoting_of_awkward_literals_is_the_same(awkward: KnowledgeBase) -> None:
+    fast = _streamed(awkward, LABELS)
+    assert fast is not None
+    assert fast == _rendered(awkward, LABELS)
+    assert b'"windows\r\nline\r\nbreaks\r\n"' in fast
+
+
+def test_row_cap_refuses_and_writes_nothing(bundled: KnowledgeBase) -> None:
+    total = len(run(bundled, LABELS, timeout=30, max_rows=10**6))
+    out = io.BytesIO()
+    with pytest.raises(QueryLimitExceeded, match="more than 5 rows"):
+        write_csv(bundled, prepare(bundled, LABELS), out, max_rows=5)
+    assert out.getvalue() == b""
+    assert total > 5
+
+
+@pytest.mark.parametrize("cut", [1, 2, 5, 50])
+def test_limit_cuts_as_run_does(bundled: KnowledgeBase, cut: int) -> None:
+    out = io.BytesIO()
+    streamed = write_csv(bundled, prepare(bundled, LABELS), out, row_limit=cut)
+    assert streamed is not None and streamed.truncated
+    assert out.getvalue() == _rendered(bundled, LABELS, row_limit=cut)
+
+
+def test_an_answer_exactly_at_the_cap_is_whole(bundled: KnowledgeBase) -> None:
+    total = len(run(bundled, LABELS, timeout=30, max_rows=10**6))
+    for limits in ({"max_rows": total}, {"row_limit": total}, {"row_limit": total + 1}):
+        out = io.BytesIO()
+        streamed = write_csv(bundled, prepare(bundled, LABELS), out, **limits)
+        assert streamed is not None and not streamed.truncated, limits
+        assert out.getvalue() == _rendered(bundled, LABELS, row_limit=total + 1), limits
+
+
+def test_line_breaks_in_values_near_the_cap(awkward: KnowledgeBase) -> None:
+    # Only the awkward labels: seven rows, one with three CRLFs. Near the cap the
+    # CRLF count overstates the rows; the answer must still be cut, refused or
+    # handed back exactly as query.run would.
+    query = LABELS.replace(
+        "?s rdfs:label ?label", "?s rdfs:label ?label FILTER(CONTAINS(STR(?s), 'awkward'))"
+    )
+    rows = len(run(awkward, query, timeout=30))
+    assert rows == 7
+    for cut in range(1, rows + 2):
+        fast = _streamed(awkward, query, row_limit=cut)
+        if fast is not None:
+            assert fast == _rendered(awkward, query, row_limit=cut), cut
+        try:
+            fast = _streamed(awkward, query, max_rows=cut)
+        except QueryLimitExceeded:
+            assert cut < rows, cut
+        else:  # whole, or handed back (then query.run refuses it, or gives it)
+            assert fast is None or (cut >= rows and fast == _rendered(awkward, query)), cut
+
+
+def test_time_limit_stops_the_stream_and_writes_nothing(bundled: KnowledgeBase) -> None:
+    endless = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    out = io.BytesIO()
+    with pytest.raises(QueryLimitExceeded, match="time limit"):
+        write_csv(bundled, prepare(bundled, endless), out, timeout=0.5, row_limit=10**12)
+    assert out.getvalue() == b""
+
+
+def test_cli_csv_in_a_pipe_is_the_streamed_answer(awkward: KnowledgeBase) -> None:
+    result = runner.invoke(app, ["--kb", str(awkward.root), "query", "--sparql", LABELS])
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == _rendered(awkward, LABELS)
+    cut = runner.invoke(
+        app, ["--kb", str(awkward.root), "query", "--sparql", LABELS, "--limit", "2"]
+    )
+    assert cut.exit_code == 0
+    assert cut.stdout_bytes == _rendered(awkward, LABELS, row_limit=2)
+    assert "only the first 2 shown" in cut.stderr
