@@ -22,8 +22,9 @@ reused when present: --regenerate to force), and for each store (memory, disk):
 * the peak memory (maximum resident set) of every process measured.
 
 Apart from the queries, each figure is one run (the machine is noisy: compare
-within a run).  Commands that fail are reported with their error and the benchmark goes on.  Prints a
-plain-text report; --json FILE keeps the raw figures.
+within a run). Commands that fail are reported with their error and the
+benchmark goes on. Prints a plain-text report; --json FILE keeps the raw
+figures.
 """
 
 from __future__ import annotations

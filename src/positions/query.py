@@ -215,7 +215,7 @@ def run_prepared(
     """:func:`run` for a query that :func:`prepare` has made ready."""
     query = prepared.query
     cap = row_limit if row_limit is not None else max_rows
-    result = _run_with_limit(kb.store, query, prepared.text, prepared.options, cap, timeout)
+    result = run_with_limit(kb.store, query, prepared.text, prepared.options, cap, timeout)
     return finish_result(result, query, prepared.projected, cap, row_limit, prepared.prefixes)
 
 
@@ -260,7 +260,7 @@ def _keep_columns(result: QueryResult, projected: list[str]) -> None:
 Consume = Callable[[Any, "float | None"], Any]  # (pyoxigraph answer, deadline) -> outcome
 
 
-def _run_with_limit(
+def run_with_limit(
     store: ox.Store,
     query: SavedQuery,
     text: str,

@@ -8,13 +8,13 @@ line ends; ``tests/test_stream.py`` compares them), so when no column has to be
 dropped the answer goes from pyoxigraph to a spool file without Python touching
 a row, and from the spool to the output.
 
-The rules of :func:`query.run` hold: the time limit, and the row cap (``--limit``,
-or the safety cap without it).  Every record ends in CRLF, so the spool's count
-of CRLFs bounds the records from above, and pyoxigraph is stopped once that count
-passes the cap.  Only an answer near or over the cap is read back as CSV to count
-its records exactly.  Nothing reaches the output before the answer is known to
-be complete and within the cap, or cut at ``--limit``: a refused query writes
-nothing.
+The rules of :func:`query.run` hold: the time limit, and the row cap
+(``--limit``, or the safety cap without it). Every row brings a CRLF (more when
+its values hold line breaks), so the spool's count of CRLFs bounds the rows from
+above, and pyoxigraph is stopped once that count passes the cap. Only an answer
+near or over the cap is read back as CSV to count its records exactly. Nothing
+reaches the output before the answer is known to be complete and within the cap,
+or cut at ``--limit``: a refused query writes nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from positions.query import (
     DEFAULT_TIMEOUT,
     Prepared,
     TimeUp,
-    _run_with_limit,
+    run_with_limit,
     too_many_rows,
 )
 
@@ -78,7 +78,7 @@ def write_csv(
     with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
         # Past a header, cap records and two more, the (cap + 1)th is known complete.
         sink = _CountingSink(spool, stop_above=cap + 2)
-        finished = _run_with_limit(
+        finished = run_with_limit(
             kb.store,
             prepared.query,
             prepared.text,
@@ -90,7 +90,9 @@ def write_csv(
         if finished is None:  # not rows after all: leave it to query.run
             return None
         spool.seek(0)
-        if finished and sink.breaks <= cap + 1:  # at most a header and cap records
+        # pyoxigraph 0.5 ends every record, the header too, with CRLF (older ones
+        # began each row with one): cap CRLFs or fewer is cap rows or fewer either way.
+        if finished and sink.breaks <= cap:
             _copy(spool, out)
             return Streamed(truncated=False)
         records, whole = _read_records(spool, cap, finished)

@@ -181,8 +181,11 @@ def _streamed(kb, prepared, limit, timeout) -> bool:  # noqa: ANN001
     False, with nothing written, when the answer must be rendered here."""
     from positions.stream import write_csv
 
+    out = getattr(sys.stdout, "buffer", None)  # None when stdout was replaced by text only
+    if out is None:
+        return False
     sys.stdout.flush()
-    streamed = write_csv(kb, prepared, sys.stdout.buffer, row_limit=limit, timeout=timeout)
+    streamed = write_csv(kb, prepared, out, row_limit=limit, timeout=timeout)
     if streamed is None:
         return False
     if streamed.truncated:
