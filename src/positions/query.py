@@ -12,7 +12,9 @@ as RDF terms (:func:`positions.sparql.bind`), never spliced into its text.
 It then runs on pyoxigraph with the union of the base's graphs as its default
 graph, under a time limit and a row cap: pyoxigraph releases the GIL while it
 evaluates, so the run happens in a worker thread that the caller stops waiting
-for when the time is up.
+for when the time is up.  :func:`prepare` does the checks and binding alone, so
+that :mod:`positions.stream` can run the same text and have pyoxigraph write
+the CSV itself.
 """
 
 from __future__ import annotations

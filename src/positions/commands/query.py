@@ -158,9 +158,8 @@ def _run_query(
         result = _run_remote(kb, source, given, endpoint, allow_network, limit, timeout)
     else:
         prepared = prepare(kb, source, given, allow_network=allow_network)
-        if (fmt or default_format(prepared.query.kind, terminal)) is OutputFormat.csv and (
-            not terminal and _streamed(kb, prepared, limit, timeout)
-        ):
+        csv_out = (fmt or default_format(prepared.query.kind, terminal)) is OutputFormat.csv
+        if csv_out and not terminal and _streamed(kb, prepared, limit, timeout):
             return 0
         result = run_prepared(kb, prepared, row_limit=limit, timeout=timeout)
     chosen = fmt or default_format(result.kind, terminal)
