@@ -130,7 +130,7 @@ def query_table(run: dict, store: str) -> list[str]:
         direct = None if query["error"] else query.get("direct")
         rows.append(
             [
-                query["name"],
+                query.get("label", query["name"]),
                 "parameterised" if query["parameterised"] else "whole base",
                 "" if query["error"] or query["rows"] is None else f"{query['rows']:,}",
                 _short_error(query["error"]) or _seconds(query["end_to_end"]),
