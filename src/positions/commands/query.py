@@ -169,10 +169,14 @@ def _run_query(
         raise UsageError(str(error)) from None
     sys.stdout.write(text)
     if result.truncated:
-        print(f"Note: only the first {limit} shown (--limit {limit}).", file=sys.stderr)
+        _say_truncated(limit)
     if result.kind == "ask":
         return 0 if result.boolean else 1
     return 0
+
+
+def _say_truncated(limit: int | None) -> None:
+    print(f"Note: only the first {limit} shown (--limit {limit}).", file=sys.stderr)
 
 
 def _streamed(kb, prepared, limit, timeout) -> bool:  # noqa: ANN001
@@ -188,7 +192,7 @@ def _streamed(kb, prepared, limit, timeout) -> bool:  # noqa: ANN001
     if streamed is None:
         return False
     if streamed.truncated:
-        print(f"Note: only the first {limit} shown (--limit {limit}).", file=sys.stderr)
+        _say_truncated(limit)
     return True
 
 
