@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 
 from positions.kb import KnowledgeBase
@@ -26,3 +28,25 @@ def test_typical_speaker_speaks_in_few_statements(tmp_path: Path) -> None:
         assert typical["params"] == {"node": speaker}
         assert typical["bindings"]["_node_iri"] == ["iri", speaker]
         assert specs[name]["params"] == {}
+
+
+def test_run_peak_times_the_command_not_its_wrapper() -> None:
+    scale = bench_module("scale")
+    sleeper = [sys.executable, "-c", "import time, sys; time.sleep(0.3); sys.exit(3)"]
+    result = scale.run_peak(sleeper)
+    assert result["code"] == 3
+    assert result["peak_bytes"] and result["peak_bytes"] > 1_000_000
+    assert 0.3 <= result["seconds"] < 5
+    # The wrapper's own interpreter is not counted: for a process that does
+    # nothing, the wrapper's start-up is nearly all of the wall time.
+    started = time.perf_counter()
+    seconds = scale.run_peak(["true"])["seconds"]
+    assert seconds < (time.perf_counter() - started) / 2
+
+
+def test_run_stops_what_the_command_started_at_the_timeout() -> None:
+    scale = bench_module("scale")
+    started = time.perf_counter()
+    result = scale.run_peak(["sleep", "30"], timeout=0.5)
+    assert time.perf_counter() - started < 10  # the wrapper's child was killed too
+    assert "stopped after 0.5 s" in result["stderr"]

@@ -14,6 +14,7 @@ base's ``positions.toml``): see :mod:`positions.store`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
@@ -54,12 +55,16 @@ class KnowledgeBase:
     def relative(self, path: Path) -> str:
         """A file's name relative to the base root, with forward slashes."""
         path = Path(path)
-        if path.is_absolute() and ".." not in path.parts:
-            try:  # the base's own files, as the layout lists them: no system call needed
-                return path.relative_to(self.root).as_posix()
-            except ValueError:
-                pass
+        # The base's own files, as the layout lists them, by their text: no system
+        # call, and no pathlib (which took 6 ms for the 700 files of a large base).
+        text, prefix = str(path), self._root_prefix
+        if text.startswith(prefix) and ".." not in path.parts:
+            return text[len(prefix) :].replace(os.sep, "/")
         return path.resolve().relative_to(self.root.resolve()).as_posix()
+
+    @cached_property
+    def _root_prefix(self) -> str:
+        return os.path.join(str(self.root), "")
 
     def content_files(self) -> list[Path]:
         """The files whose triples a query sees: the ontology and the data."""

@@ -102,7 +102,24 @@ class Layout:
 
 
 def _rdf_files(folder: Path, *, recursive: bool) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    pattern = "**/*" if recursive else "*"
-    return sorted(p for p in folder.glob(pattern) if p.suffix in RDF_SUFFIXES and p.is_file())
+    """The RDF files in ``folder`` (and below it when ``recursive``), sorted by path parts.
+
+    As ``folder.glob("**/*")`` picks them (symlinked files count, symlinked folders
+    are not entered), but with ``os.scandir``: a base of a million statements has
+    700 files, which pathlib took 10 ms to list on every command.
+    """
+    found: list[tuple[tuple[str, ...], str]] = []
+
+    def visit(directory: str, parts: tuple[str, ...]) -> None:
+        try:
+            entries = list(os.scandir(directory))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return
+        for entry in entries:
+            if os.path.splitext(entry.name)[1] in RDF_SUFFIXES and entry.is_file():
+                found.append(((*parts, entry.name), entry.path))
+            elif recursive and entry.is_dir(follow_symlinks=False):
+                visit(entry.path, (*parts, entry.name))
+
+    visit(os.fspath(folder), ())
+    return [Path(path) for _, path in sorted(found)]

@@ -33,6 +33,7 @@ from positions.catalogue import SavedQuery
 from positions.errors import InputError, Position, QueryLimitExceeded, UsageError
 from positions.namespaces import PREFIXES
 from positions.sparql import (
+    GraphsOnDemand,
     bind,
     check_subquery_parameters,
     inspect_query,
@@ -167,7 +168,7 @@ def prepare(
 ) -> Prepared:
     """Resolve, inspect and bind a query (the checks of :func:`run`, without running it)."""
     query = name_or_text if isinstance(name_or_text, SavedQuery) else resolve(kb, name_or_text)
-    allowed = {graph.value for graph in kb.graph_names()}
+    allowed = GraphsOnDemand(lambda: [graph.value for graph in kb.graph_names()])
     info = inspect_query(
         query.text, allowed_graphs=allowed, allow_network=allow_network, source=query.source
     )

@@ -405,6 +405,7 @@ def prepare(
     """The text to send, the columns to keep (None: all) and the prefixes for output."""
     from positions.namespaces import PREFIXES
     from positions.sparql import (
+        GraphsOnDemand,
         bind,
         check_subquery_parameters,
         inspect_query,
@@ -412,7 +413,7 @@ def prepare(
         rewrite_bound,
     )
 
-    allowed = {graph.value for graph in kb.graph_names()}
+    allowed = GraphsOnDemand(lambda: [graph.value for graph in kb.graph_names()])
     info = inspect_query(
         query.text, allowed_graphs=allowed, allow_network=allow_network, source=query.source
     )

@@ -23,7 +23,7 @@ Syntax errors from pyoxigraph ("error at 3:7: expected ...") become
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
@@ -158,7 +158,7 @@ def scan_query(text: str) -> QueryInfo:
 def inspect_query(
     text: str,
     *,
-    allowed_graphs: Collection[str] = (),
+    allowed_graphs: Container[str] = (),
     allow_network: bool = False,
     source: str = "<query>",
 ) -> QueryInfo:
@@ -326,6 +326,23 @@ def check_syntax(text: str, source: str = "<query>") -> QueryInfo:
     except SyntaxError as error:
         raise syntax_error(error, text, source) from None
     return info
+
+
+class GraphsOnDemand(Container[str]):
+    """Graph IRIs listed on the first membership test, for ``allowed_graphs``.
+
+    Most queries name no graph, and listing the graphs of a large base (one per
+    file) costs milliseconds that every query would pay.
+    """
+
+    def __init__(self, list_graphs: Callable[[], Iterable[str]]) -> None:
+        self._list_graphs = list_graphs
+        self._graphs: frozenset[str] | None = None
+
+    def __contains__(self, item: object) -> bool:
+        if self._graphs is None:
+            self._graphs = frozenset(self._list_graphs())
+        return item in self._graphs
 
 
 class _AnyGraph(Collection[str]):

@@ -37,11 +37,9 @@ they wait for it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +191,10 @@ def _load_parallel(
     progress: Progress | None,
 ) -> BaseException | None:
     """Load the files, several at a time; the first error, or None."""
+    # Imported here, as hashlib below: a query on an unchanged store loads nothing,
+    # and these imports (logging among them) were 6 ms of its start-up.
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     with ThreadPoolExecutor(LOAD_THREADS) as pool:
         futures = {
             pool.submit(load_file, store, path, relative, bulk=bulk, fast=relative in fast): (
@@ -262,6 +264,8 @@ class FileState:
 
 
 def _sha256(path: Path) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):

@@ -8,9 +8,9 @@ Datatypes not listed here are not checked.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable
+from functools import cache
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -23,25 +23,34 @@ _YEAR = r"(?P<year>-?(?:[1-9][0-9]{4,}|[0-9]{4}))"
 _DATE = _YEAR + r"-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})"
 _TIME = r"(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2}):(?P<second>[0-9]{2}(?:\.[0-9]+)?)"
 
+# Compiled when first used (see _pattern): compiling them all took 5 ms of every
+# command's start-up, and most commands check no literal.
 _PATTERNS = {
-    "date": re.compile(_DATE + _TZ),
-    "dateTime": re.compile(_DATE + "T" + _TIME + _TZ),
-    "dateTimeStamp": re.compile(_DATE + "T" + _TIME + _TZ.replace(")?", ")")),
-    "time": re.compile(_TIME + _TZ),
-    "gYear": re.compile(_YEAR + _TZ),
-    "gYearMonth": re.compile(_YEAR + r"-(?P<month>[0-9]{2})" + _TZ),
-    "gMonth": re.compile(r"--(?P<month>[0-9]{2})" + _TZ),
-    "gMonthDay": re.compile(r"--(?P<month>[0-9]{2})-(?P<day>[0-9]{2})" + _TZ),
-    "gDay": re.compile(r"---(?P<day>[0-9]{2})" + _TZ),
-    "duration": re.compile(
-        r"-?P(?=[0-9]|T[0-9])([0-9]+Y)?([0-9]+M)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?"
+    "date": _DATE + _TZ,
+    "dateTime": _DATE + "T" + _TIME + _TZ,
+    "dateTimeStamp": _DATE + "T" + _TIME + _TZ.replace(")?", ")"),
+    "time": _TIME + _TZ,
+    "gYear": _YEAR + _TZ,
+    "gYearMonth": _YEAR + r"-(?P<month>[0-9]{2})" + _TZ,
+    "gMonth": r"--(?P<month>[0-9]{2})" + _TZ,
+    "gMonthDay": r"--(?P<month>[0-9]{2})-(?P<day>[0-9]{2})" + _TZ,
+    "gDay": r"---(?P<day>[0-9]{2})" + _TZ,
+    "duration": (
+        r"-?P(?=[0-9]|T[0-9])([0-9]+Y)?([0-9]+M)?([0-9]+D)?"
+        r"(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?"
     ),
-    "boolean": re.compile(r"true|false|1|0"),
-    "decimal": re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"),
-    "double": re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?INF|NaN"),
+    "boolean": r"true|false|1|0",
+    "decimal": r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)",
+    "double": r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?INF|NaN",
 }
 _PATTERNS["float"] = _PATTERNS["double"]
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INTEGER = r"[+-]?[0-9]+"
+
+
+@cache
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
 
 # Integer types and their inclusive bounds (None: unbounded).
 _INTEGER_RANGES: dict[str, tuple[int | None, int | None]] = {
@@ -72,10 +81,10 @@ def problem(value: str, datatype: str, max_digits: int = MAX_NUMBER_DIGITS) -> s
         digits = sum(c.isdigit() for c in value)
         if digits > max_digits:
             return _too_long(value, name, digits, max_digits)
-    pattern = _PATTERNS.get(name)
-    if pattern is None:
+    source = _PATTERNS.get(name)
+    if source is None:
         return None
-    match = pattern.fullmatch(value)
+    match = _pattern(source).fullmatch(value)
     if match is None:
         return f"{_shown(value)} is not a valid xsd:{name}"
     semantic = _calendar_problem(match)
@@ -83,7 +92,7 @@ def problem(value: str, datatype: str, max_digits: int = MAX_NUMBER_DIGITS) -> s
 
 
 def _integer_problem(value: str, name: str, max_digits: int) -> str | None:
-    if not _INTEGER.fullmatch(value):
+    if not _pattern(_INTEGER).fullmatch(value):
         return f"{_shown(value)} is not a valid xsd:{name}"
     digits = len(value.lstrip("+-"))
     if digits > max_digits:
@@ -131,6 +140,8 @@ def _day_exists(fields: dict[str, str | None]) -> bool:
     year = fields.get("year")
     # A gMonthDay has no year: 29 February exists in some year.  isleap works on
     # any integer, so years past 9999 or before 1 follow the Gregorian rule too.
+    import calendar  # here: it imports datetime and locale, which start-up does not need
+
     leap = year is None or calendar.isleap(int(year))
     if month == 2:
         return day <= (29 if leap else 28)
