@@ -1,8 +1,9 @@
-"""CSV written by pyoxigraph's serialiser (positions.stream) against CSV rendered from rows.
+"""CSV and N-Triples written by pyoxigraph's serialisers (positions.stream) against
+what render writes from rows and triples.
 
 The stream is only a faster road to the same bytes: every test compares it with
-``render(run(...), "csv")``, and checks that a refusal (row cap, time limit)
-writes nothing.
+``render(run(...), "csv")`` or ``"ntriples"``, and checks that a refusal (row
+cap, time limit) writes nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
@@ -18,7 +20,7 @@ from positions.errors import QueryLimitExceeded
 from positions.kb import KnowledgeBase
 from positions.query import prepare, run
 from positions.render import render
-from positions.stream import can_stream, write_csv
+from positions.stream import can_stream, write_csv, write_ntriples
 from support import REPO
 
 runner = CliRunner()
@@ -172,3 +174,88 @@ def test_cli_csv_in_a_pipe_is_the_streamed_answer(awkward: KnowledgeBase) -> Non
     assert cut.exit_code == 0
     assert cut.stdout_bytes == _rendered(awkward, LABELS, row_limit=2)
     assert "only the first 2 shown" in cut.stderr
+
+
+# -- N-Triples: CONSTRUCT and DESCRIBE ------------------------------------------------
+
+LABEL_GRAPH = "CONSTRUCT { ?s rdfs:label ?label } WHERE { ?s rdfs:label ?label }"
+
+
+def _streamed_nt(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes | None:
+    out = io.BytesIO()
+    streamed = write_ntriples(kb, prepare(kb, query), out, timeout=30, **limits)
+    if streamed is None:
+        assert out.getvalue() == b"", "a query left to query.run must not write"
+        return None
+    return out.getvalue()
+
+
+def _rendered_nt(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes:
+    return render(run(kb, query, timeout=30, **limits), "ntriples").encode("utf-8")
+
+
+def test_every_saved_graph_query_streams_the_ntriples_it_renders(bundled: KnowledgeBase) -> None:
+    graphs = 0
+    for query in bundled.catalogue.all():
+        fast = _streamed_nt(bundled, query.name)
+        if query.kind not in ("construct", "describe"):
+            assert fast is None, query.name
+            continue
+        assert fast, query.name  # the bundled base has an answer for each
+        assert fast == _rendered_nt(bundled, query.name), query.name
+        graphs += 1
+    assert graphs >= 2
+
+
+def test_ntriples_lines_are_whole_triples_sorted_and_unique(bundled: KnowledgeBase) -> None:
+    # U+2028 and U+0085 stay unescaped in N-Triples: a split at every line boundary
+    # that str.splitlines knows would cut these literals in two. The template's
+    # second triple comes once per solution: three times, written once.
+    query = """CONSTRUCT { <https://example.org/a> rdfs:label ?l .
+                           <https://example.org/z> rdfs:label "z" }
+               WHERE { VALUES ?l { "line\\u2028separator" "next\\u0085line" "plain" } }"""
+    fast = _streamed_nt(bundled, query)
+    assert fast is not None and fast == _rendered_nt(bundled, query)
+    lines = fast.decode("utf-8").split("\n")[:-1]
+    assert len(lines) == 4 and lines == sorted(set(lines))
+    parsed = {quad.triple for quad in ox.parse(fast, format=ox.RdfFormat.N_TRIPLES)}
+    assert parsed == set(run(bundled, query, timeout=30).triples)
+
+
+def test_ntriples_cap_refuses_cuts_and_keeps_whole_as_run_does(bundled: KnowledgeBase) -> None:
+    total = len(run(bundled, LABEL_GRAPH, timeout=30, max_rows=10**6))
+    assert total > 50
+    out = io.BytesIO()
+    with pytest.raises(QueryLimitExceeded, match="more than 5 rows"):
+        write_ntriples(bundled, prepare(bundled, LABEL_GRAPH), out, max_rows=5)
+    assert out.getvalue() == b""
+    for cut in (1, 2, 50):
+        out = io.BytesIO()
+        streamed = write_ntriples(bundled, prepare(bundled, LABEL_GRAPH), out, row_limit=cut)
+        assert streamed is not None and streamed.truncated
+        assert out.getvalue() == _rendered_nt(bundled, LABEL_GRAPH, row_limit=cut)
+        assert out.getvalue().count(b"\n") == cut
+    for limits in ({"max_rows": total}, {"row_limit": total}):
+        out = io.BytesIO()
+        streamed = write_ntriples(bundled, prepare(bundled, LABEL_GRAPH), out, **limits)
+        assert streamed is not None and not streamed.truncated, limits
+        assert out.getvalue() == _rendered_nt(bundled, LABEL_GRAPH), limits
+
+
+def test_ntriples_time_limit_writes_nothing(bundled: KnowledgeBase) -> None:
+    endless = "CONSTRUCT { ?a ?b ?i } WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    out = io.BytesIO()
+    with pytest.raises(QueryLimitExceeded, match="time limit"):
+        write_ntriples(bundled, prepare(bundled, endless), out, timeout=0.5, row_limit=10**12)
+    assert out.getvalue() == b""
+
+
+def test_cli_ntriples_in_a_pipe_is_the_streamed_answer(bundled: KnowledgeBase) -> None:
+    command = ["--kb", str(bundled.root), "query", "node-description", "-f", "ntriples"]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == _rendered_nt(bundled, "node-description")
+    cut = runner.invoke(app, [*command, "--limit", "3"])
+    assert cut.exit_code == 0
+    assert cut.stdout_bytes == _rendered_nt(bundled, "node-description", row_limit=3)
+    assert "only the first 3 shown" in cut.stderr

@@ -370,7 +370,9 @@ def _ntriples(result: QueryResult) -> str:
     import pyoxigraph as ox
 
     text = ox.serialize(sorted_triples(result), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    return "".join(sorted(text.splitlines(keepends=True)))
+    # One triple a line: split at line feeds only, as str.splitlines would also cut
+    # a literal at a U+2028 or U+0085, which N-Triples leaves unescaped.
+    return "".join(line + "\n" for line in sorted(text.split("\n")[:-1]))
 
 
 def _jsonld(result: QueryResult) -> str:

@@ -16,6 +16,11 @@ above, and pyoxigraph is stopped once that count passes the cap. Only an answer
 near or over the cap is read back as CSV to count its records exactly. Nothing
 reaches the output before the answer is known to be complete and within the cap,
 or cut at ``--limit``: a refused query writes nothing.
+
+A CONSTRUCT or DESCRIBE answer in N-Triples (:func:`write_ntriples`) takes the
+same path: pyoxigraph writes one line per triple (line breaks inside literals
+are escaped), so its count of line ends is its count of triples, and the lines
+are then sorted and made unique as :mod:`render` sorts and dedupes the triples.
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ SPOOL_IN_MEMORY = 32 * 1024 * 1024  # bytes of answer held in memory before the 
 
 @dataclass(frozen=True)
 class Streamed:
-    """What :func:`write_csv` wrote: ``truncated`` when ``--limit`` cut the answer."""
+    """What :func:`write_csv` or :func:`write_ntriples` wrote: ``truncated`` when
+    ``--limit`` cut the answer."""
 
     truncated: bool
 
@@ -80,7 +86,7 @@ def write_csv(
     cap = row_limit if row_limit is not None else max_rows
     with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
         # Past a header, cap records and two more, the (cap + 1)th is known complete.
-        sink = _CountingSink(spool, stop_above=cap + 2)
+        sink = _CountingSink(spool, stop_above=cap + 2, rows=True)
         finished = run_with_limit(
             kb.store,
             prepared.query,
@@ -111,16 +117,64 @@ def write_csv(
         return Streamed(truncated=True)
 
 
+def write_ntriples(
+    kb: KnowledgeBase,
+    prepared: Prepared,
+    out: IO[bytes],
+    *,
+    row_limit: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> Streamed | None:
+    """Write the graph answer of ``prepared`` to ``out`` as sorted, unique N-Triples.
+
+    The bytes :mod:`render` writes for ``--format ntriples``, without making each
+    triple a Python object first. Returns None, having written nothing, for a
+    query that gives no graph; raises QueryLimitExceeded as :func:`query.run` does.
+    """
+    if prepared.query.kind not in ("construct", "describe"):
+        return None
+    cap = row_limit if row_limit is not None else max_rows
+    with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
+        # Stopped once cap + 1 lines are complete: then the answer is over the cap.
+        sink = _CountingSink(spool, stop_above=cap, rows=False)
+        finished = run_with_limit(
+            kb.store,
+            prepared.query,
+            prepared.text,
+            prepared.options,
+            cap,
+            timeout,
+            consume=sink.take,
+        )
+        if finished is None:
+            return None
+        spool.seek(0)
+        lines = spool.read().split(b"\n")[: sink.breaks]  # complete lines only
+    truncated = not finished or len(lines) > cap
+    if truncated:
+        if row_limit is None:
+            raise too_many_rows(prepared.query, cap)
+        del lines[cap:]
+    # Split at line feeds only: str.splitlines would also cut a literal at the
+    # U+2028 or U+0085 that N-Triples leaves as it is.
+    out.write(b"".join(line + b"\n" for line in sorted(set(lines))))
+    out.flush()
+    return Streamed(truncated=truncated)
+
+
 class _Stop(Exception):
     """Raised from the sink's write to stop pyoxigraph once the answer passes the cap."""
 
 
 class _CountingSink:
-    """The file pyoxigraph writes into: spools the bytes and counts CRLFs as they come."""
+    """The file pyoxigraph writes into: spools the bytes and counts line ends as they
+    come (CRLFs of CSV rows, or the line feeds that end N-Triples lines)."""
 
-    def __init__(self, spool: IO[bytes], stop_above: int) -> None:
+    def __init__(self, spool: IO[bytes], stop_above: int, *, rows: bool) -> None:
         self.spool = spool
         self.stop_above = stop_above
+        self.rows = rows  # rows as CSV, else triples as N-Triples
         self.breaks = 0
         self.deadline: float | None = None
         self.stopped = False
@@ -128,12 +182,15 @@ class _CountingSink:
 
     def take(self, answer: Any, deadline: float | None) -> bool | None:
         """Serialise ``answer`` into the spool: True if complete, False if stopped at
-        the cap, None if it is not a set of rows."""
-        if not isinstance(answer, ox.QuerySolutions):
-            return None
+        the cap, None if it is not the kind of answer this sink writes."""
         self.deadline = deadline
         try:
-            answer.serialize(self, ox.QueryResultsFormat.CSV)
+            if self.rows and isinstance(answer, ox.QuerySolutions):
+                answer.serialize(self, ox.QueryResultsFormat.CSV)
+            elif not self.rows and isinstance(answer, ox.QueryTriples):
+                answer.serialize(self, ox.RdfFormat.N_TRIPLES)
+            else:
+                return None
         except _Stop:
             return False
         return True
@@ -142,8 +199,11 @@ class _CountingSink:
         if self.stopped:  # pyoxigraph's buffer retries its last chunk as it is dropped
             raise _Stop
         self.spool.write(chunk)
-        self.breaks += chunk.count(b"\r\n") + (self._cr_last and chunk[:1] == b"\n")
-        self._cr_last = chunk[-1:] == b"\r"
+        if self.rows:
+            self.breaks += chunk.count(b"\r\n") + (self._cr_last and chunk[:1] == b"\n")
+            self._cr_last = chunk[-1:] == b"\r"
+        else:
+            self.breaks += chunk.count(b"\n")
         if self.breaks > self.stop_above:
             self.stopped = True
             raise _Stop

@@ -146,7 +146,7 @@ def _run_query(
 ) -> int:  # noqa: PLR0913
     from positions.errors import UsageError
     from positions.query import prepare, run_prepared
-    from positions.render import FormatMismatch, OutputFormat, default_format, render
+    from positions.render import FormatMismatch, default_format, render
 
     source = _query_source(target, sparql)
     given = _parse_params(params)
@@ -158,8 +158,8 @@ def _run_query(
         result = _run_remote(kb, source, given, endpoint, allow_network, limit, timeout)
     else:
         prepared = prepare(kb, source, given, allow_network=allow_network)
-        csv_out = (fmt or default_format(prepared.query.kind, terminal)) is OutputFormat.csv
-        if csv_out and not terminal and _streamed(kb, prepared, limit, timeout):
+        chosen = fmt or default_format(prepared.query.kind, terminal)
+        if not terminal and _streamed(kb, prepared, chosen, limit, timeout):
             return 0
         result = run_prepared(kb, prepared, row_limit=limit, timeout=timeout)
     chosen = fmt or default_format(result.kind, terminal)
@@ -179,16 +179,22 @@ def _say_truncated(limit: int | None) -> None:
     print(f"Note: only the first {limit} shown (--limit {limit}).", file=sys.stderr)
 
 
-def _streamed(kb, prepared, limit, timeout) -> bool:  # noqa: ANN001
-    """CSV into a pipe or a file, written by pyoxigraph itself (positions.stream);
-    False, with nothing written, when the answer must be rendered here."""
-    from positions.stream import write_csv
+def _streamed(kb, prepared, fmt, limit, timeout) -> bool:  # noqa: ANN001
+    """CSV or N-Triples into a pipe or a file, written by pyoxigraph itself
+    (positions.stream); False, with nothing written, when the answer must be
+    rendered here."""
+    from positions.render import OutputFormat
 
+    if fmt not in (OutputFormat.csv, OutputFormat.ntriples):
+        return False
     out = getattr(sys.stdout, "buffer", None)  # None when stdout was replaced by text only
     if out is None:
         return False
+    from positions.stream import write_csv, write_ntriples
+
+    write = write_csv if fmt is OutputFormat.csv else write_ntriples
     sys.stdout.flush()
-    streamed = write_csv(kb, prepared, out, row_limit=limit, timeout=timeout)
+    streamed = write(kb, prepared, out, row_limit=limit, timeout=timeout)
     if streamed is None:
         return False
     if streamed.truncated:
