@@ -548,6 +548,13 @@ def targets(results: list[dict]) -> str:
             f"{worst.get('label', worst['name'])} {worst['end_to_end']:.2f} s (target under 1 s)"
             + (f"; FAILED: {', '.join(failed)}" if failed else "")
         )
+        # Over a second, an answer that is a share of the base: what positions adds.
+        for q in selective:
+            if q["end_to_end"] >= 1 and q["direct"] and not q["error"]:
+                out.append(
+                    f"    {q.get('label', q['name'])}: {q['rows']:,} rows, "
+                    f"direct {q['direct']:.2f} s, end to end x{q['end_to_end'] / q['direct']:.2f}"
+                )
     scans = [q for q in queries if not q["parameterised"] and q["direct"] and not q["error"]]
     if scans:
         worst = max(scans, key=lambda q: q["end_to_end"] / q["direct"])
