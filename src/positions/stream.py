@@ -150,14 +150,14 @@ def write_ntriples(
         if finished is None:
             return None
         spool.seek(0)
-        lines = spool.read().split(b"\n")[: sink.breaks]  # complete lines only
+        # The complete lines, split at line feeds only: a literal may hold a U+2028
+        # or U+0085, which N-Triples leaves as it is.
+        lines = spool.read().split(b"\n")[: sink.breaks]
     truncated = not finished or len(lines) > cap
     if truncated:
         if row_limit is None:
             raise too_many_rows(prepared.query, cap)
         del lines[cap:]
-    # Split at line feeds only: str.splitlines would also cut a literal at the
-    # U+2028 or U+0085 that N-Triples leaves as it is.
     out.write(b"".join(line + b"\n" for line in sorted(set(lines))))
     out.flush()
     return Streamed(truncated=truncated)
