@@ -158,8 +158,8 @@ def _run_query(
         result = _run_remote(kb, source, given, endpoint, allow_network, limit, timeout)
     else:
         prepared = prepare(kb, source, given, allow_network=allow_network)
-        chosen = fmt or default_format(prepared.query.kind, terminal)
-        if not terminal and _streamed(kb, prepared, chosen, limit, timeout):
+        wanted = fmt or default_format(prepared.query.kind, terminal)
+        if not terminal and _streamed(kb, prepared, wanted, limit, timeout):
             return 0
         result = run_prepared(kb, prepared, row_limit=limit, timeout=timeout)
     chosen = fmt or default_format(result.kind, terminal)
