@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from positions import layout
 from positions.kb import KnowledgeBase
-from positions.layout import RDF_SUFFIXES, _rdf_files
+from positions.layout import RDF_SUFFIXES, Layout, _rdf_files
 
 
 def _glob(folder: Path, recursive: bool) -> list[Path]:
@@ -76,3 +77,15 @@ def test_relative_names_files_inside_and_outside_the_base(tmp_path: Path) -> Non
     sibling.mkdir()
     with pytest.raises(ValueError):
         kb.relative(sibling / "x.ttl")
+
+
+@pytest.mark.parametrize(("limit", "large"), [(29, True), (30, True), (31, False)])
+def test_a_base_is_large_from_the_limit_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int, large: bool
+) -> None:
+    for name, size in (("a.ttl", 10), ("b/c.ttl", 10), ("d.ttl", 10)):
+        (tmp_path / "data" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "data" / name).write_bytes(b"#" * size)
+    monkeypatch.setattr(layout, "LARGE_BASE_BYTES", limit)
+    assert Layout(tmp_path).data_bytes() == 30
+    assert Layout(tmp_path).is_large() is large

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from positions import rdfio
-from positions.layout import Layout, locate_base
+from positions.layout import CACHE_ROOT, Layout, locate_base
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep start-up fast
     from positions.catalogue import Catalogue
@@ -154,9 +154,10 @@ class KnowledgeBase:
 
     @cached_property
     def catalogue(self) -> Catalogue:
-        from positions.catalogue import Catalogue
+        from positions.catalogue import Catalogue, HeaderCache
 
-        return Catalogue.from_folder(self.layout.queries_dir)
+        cache = HeaderCache(self.root / CACHE_ROOT / "query-headers.json")
+        return Catalogue.from_folder(self.layout.queries_dir, header_cache=cache)
 
     def query(self, name_or_text: str, **params: Any) -> QueryResult:
         """Run a saved query (by name or path) or SPARQL text, with parameters bound safely."""

@@ -22,6 +22,9 @@ LARGE_BASE_BYTES = 20 * 1024 * 1024
 # The journal of an add in progress (positions.merge), in data/: a reader that
 # finds one finishes the add first.  Here so that reading needs no import of merge.
 JOURNAL_NAME = ".positions-journal.json"
+# What positions derives from a base and can build again: the on-disk store, the
+# parsed query headers.  Never a source of truth; safe to delete.
+CACHE_ROOT = Path(".positions-cache")
 
 
 def is_base(folder: Path) -> bool:
@@ -95,7 +98,14 @@ class Layout:
 
     def is_large(self) -> bool:
         """True from :data:`LARGE_BASE_BYTES` of data files."""
-        return self.data_bytes() >= LARGE_BASE_BYTES
+        # Counted until the limit is passed: every command asks, and a large base
+        # passes it within its first few dozen files of its seven hundred.
+        total = 0
+        for path in self.data_files():
+            total += path.stat().st_size
+            if total >= LARGE_BASE_BYTES:
+                return True
+        return False
 
     def query_files(self) -> list[Path]:
         return sorted(self.queries_dir.glob("*.rq"))

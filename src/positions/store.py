@@ -49,13 +49,13 @@ import pyoxigraph as ox
 
 from positions import rdfio
 from positions.errors import InputError, Position, UsageError
-from positions.layout import LARGE_BASE_BYTES, Layout
+from positions.layout import CACHE_ROOT, LARGE_BASE_BYTES, Layout
 from positions.progress import ByteProgress, Stages
 
 KINDS = ("memory", "disk")
 ENV_VAR = "POSITIONS_STORE"
 CONFIG_NAME = "positions.toml"
-CACHE_DIR = Path(".positions-cache") / "store"
+CACHE_DIR = CACHE_ROOT / "store"
 MANIFEST_VERSION = 1
 LOCK_TIMEOUT = 600.0  # seconds: the first load of a very large base takes minutes
 # Each bulk load adds files that overlap the others' keys; after loading this
