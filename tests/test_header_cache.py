@@ -134,3 +134,19 @@ def test_a_base_without_a_store_folder_keeps_no_cache(tmp_path: Path) -> None:
     base = copy_bundled(tmp_path / "base")
     assert KnowledgeBase.open(base).catalogue.get("documents").summary
     assert not (base / ".positions-cache").exists()
+
+
+def test_threads_sharing_a_cache_keep_every_header(cache: HeaderCache) -> None:
+    # The web view serves queries from several threads with one catalogue: nothing
+    # is lost and no temporary file is left behind.
+    from concurrent.futures import ThreadPoolExecutor
+
+    def put(number: int) -> None:
+        cache.put(f"header {number}", {"summary": str(number)})
+        assert cache.get(f"header {number}") == {"summary": str(number)}
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, range(200)))
+    entries = json.loads(cache.path.read_text(encoding="utf-8"))
+    assert entries == {f"header {n}": {"summary": str(n)} for n in range(200)}
+    assert not list(cache.path.parent.glob(".*.tmp"))

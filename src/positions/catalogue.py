@@ -23,6 +23,7 @@ import copy
 import difflib
 import json
 import os
+import threading
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -277,6 +278,8 @@ class HeaderCache:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        # The web view serves queries from several threads with one catalogue.
+        self._lock = threading.Lock()
 
     @cached_property
     def _entries(self) -> dict[str, Any]:
@@ -288,8 +291,9 @@ class HeaderCache:
 
     def get(self, header: str) -> dict[str, Any] | None:
         """The parsed header, a copy of its own; None when it is not kept."""
-        meta = self._entries.get(header)
-        return copy.deepcopy(meta) if isinstance(meta, dict) else None
+        with self._lock:
+            meta = self._entries.get(header)
+            return copy.deepcopy(meta) if isinstance(meta, dict) else None
 
     def put(self, header: str, meta: dict[str, Any]) -> None:
         """Keep ``meta`` for ``header`` and write the file (whole, or not at all)."""
@@ -298,12 +302,13 @@ class HeaderCache:
                 return
         except (TypeError, ValueError):
             return
-        entries = self._entries
-        entries.pop(header, None)
-        entries[header] = copy.deepcopy(meta)
-        while len(entries) > self.MAX_ENTRIES:
-            del entries[next(iter(entries))]
-        self._write(entries)
+        with self._lock:
+            entries = self._entries
+            entries.pop(header, None)
+            entries[header] = copy.deepcopy(meta)
+            while len(entries) > self.MAX_ENTRIES:
+                del entries[next(iter(entries))]
+            self._write(entries)
 
     def _write(self, entries: dict[str, Any]) -> None:
         if not self.path.parent.is_dir():

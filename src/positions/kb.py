@@ -54,7 +54,8 @@ class KnowledgeBase:
 
     def relative(self, path: Path) -> str:
         """A file's name relative to the base root, with forward slashes."""
-        path = Path(path)
+        if not isinstance(path, Path):  # a Path made again is parsed again
+            path = Path(path)
         # The base's own files, as the layout lists them, by their text: no system
         # call, and no pathlib (which took 6 ms for the 700 files of a large base).
         text, prefix = str(path), self._root_prefix

@@ -101,8 +101,8 @@ class Layout:
         # Counted until the limit is passed: every command asks, and a large base
         # passes it within its first few dozen files of its seven hundred.
         total = 0
-        for path in self.data_files():
-            total += path.stat().st_size
+        for path in _rdf_paths(self.data_dir, recursive=True):  # text: no pathlib
+            total += os.stat(path).st_size
             if total >= LARGE_BASE_BYTES:
                 return True
         return False
@@ -118,6 +118,11 @@ def _rdf_files(folder: Path, *, recursive: bool) -> list[Path]:
     are not entered), but with ``os.scandir``: a base of a million statements has
     700 files, which pathlib took 10 ms to list on every command.
     """
+    return [Path(path) for path in _rdf_paths(folder, recursive=recursive)]
+
+
+def _rdf_paths(folder: Path, *, recursive: bool) -> list[str]:
+    """:func:`_rdf_files` as text."""
     found: list[tuple[tuple[str, ...], str]] = []
 
     def visit(directory: str, parts: tuple[str, ...]) -> None:
@@ -132,4 +137,4 @@ def _rdf_files(folder: Path, *, recursive: bool) -> list[Path]:
                 visit(entry.path, (*parts, entry.name))
 
     visit(os.fspath(folder), ())
-    return [Path(path) for _, path in sorted(found)]
+    return [path for _, path in sorted(found)]
