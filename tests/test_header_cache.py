@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
-from positions.catalogue import Catalogue, HeaderCache, SavedQuery
+from positions.catalogue import DECORATORS, Catalogue, HeaderCache, SavedQuery
 from positions.errors import InputError
 from positions.kb import KnowledgeBase
 from support import REPO, copy_bundled
@@ -29,10 +30,21 @@ def cache(tmp_path: Path) -> HeaderCache:
     return HeaderCache(tmp_path / "query-headers.json")
 
 
+def _headers(cache: HeaderCache) -> dict:
+    document = json.loads(cache.path.read_text(encoding="utf-8"))
+    assert document["decorators"] == list(DECORATORS)
+    return document["headers"]
+
+
+def _plant(cache: HeaderCache, headers: dict, decorators: Iterable[str] = DECORATORS) -> None:
+    document = {"decorators": list(decorators), "headers": headers}
+    cache.path.write_text(json.dumps(document), encoding="utf-8")
+
+
 def test_every_bundled_query_reads_the_same_from_the_cache(cache: HeaderCache) -> None:
     plain = Catalogue.from_folder(REPO / "queries").all()
     Catalogue.from_folder(REPO / "queries", header_cache=cache).all()  # fills the file
-    assert len(json.loads(cache.path.read_text(encoding="utf-8"))) == len(plain)
+    assert len(_headers(cache)) == len(plain)
     cached = Catalogue.from_folder(REPO / "queries", header_cache=HeaderCache(cache.path)).all()
     assert cached == plain
 
@@ -48,10 +60,17 @@ def test_a_changed_header_is_read_anew(cache: HeaderCache) -> None:
 def test_a_cached_header_is_used_without_parsing(cache: HeaderCache) -> None:
     # Planted by hand: only a read of the cache can give this summary.
     header = "\n".join(row.lstrip("#+") for row in QUERY.split("\n") if row.startswith("#+"))
-    cache.path.write_text(json.dumps({header: {"summary": "from the cache"}}), encoding="utf-8")
+    _plant(cache, {header: {"summary": "from the cache"}})
     assert SavedQuery.from_text(QUERY, "q", cache=HeaderCache(cache.path)).summary == (
         "from the cache"
     )
+
+
+def test_a_cache_written_for_other_decorators_is_not_read(cache: HeaderCache) -> None:
+    # Its entries were checked against decorators that may no longer be known.
+    header = "\n".join(row.lstrip("#+") for row in QUERY.split("\n") if row.startswith("#+"))
+    _plant(cache, {header: {"summary": "from the cache"}}, decorators=["summary"])
+    assert SavedQuery.from_text(QUERY, "q", cache=HeaderCache(cache.path)).summary == "Parties"
 
 
 def test_what_a_caller_changes_does_not_reach_the_cache(cache: HeaderCache) -> None:
@@ -73,16 +92,19 @@ def test_a_yaml_error_is_reported_with_its_line_whatever_the_cache_holds(
         SavedQuery.from_text(broken, "q", cache=HeaderCache(cache.path))
     assert str(error.value) == str(uncached.value)
     assert error.value.position.line == 5  # where YAML finds the bracket unclosed
-    assert len(json.loads(cache.path.read_text(encoding="utf-8"))) == 1  # not kept
+    assert len(_headers(cache)) == 1  # not kept
 
 
-@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"x": 3}', ""])
+@pytest.mark.parametrize(
+    "content",
+    ["{not json", "[1, 2]", '{"x": 3}', "", '{"decorators": ["summary"], "headers": {}}'],
+)
 def test_a_damaged_cache_counts_as_empty_and_is_written_again(
     cache: HeaderCache, content: str
 ) -> None:
     cache.path.write_text(content, encoding="utf-8")
     assert SavedQuery.from_text(QUERY, "q", cache=cache).summary == "Parties"
-    entries = json.loads(cache.path.read_text(encoding="utf-8"))
+    entries = _headers(cache)
     assert any(
         isinstance(meta, dict) and meta.get("summary") == "Parties" for meta in entries.values()
     )
@@ -103,7 +125,7 @@ def test_the_oldest_entries_go_first(cache: HeaderCache, monkeypatch: pytest.Mon
     monkeypatch.setattr(HeaderCache, "MAX_ENTRIES", 2)
     for number in range(3):
         cache.put(f"header {number}", {"summary": str(number)})
-    assert list(json.loads(cache.path.read_text(encoding="utf-8"))) == ["header 1", "header 2"]
+    assert list(_headers(cache)) == ["header 1", "header 2"]
 
 
 def test_no_folder_is_made_for_the_cache(tmp_path: Path) -> None:
@@ -147,6 +169,6 @@ def test_threads_sharing_a_cache_keep_every_header(cache: HeaderCache) -> None:
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(put, range(200)))
-    entries = json.loads(cache.path.read_text(encoding="utf-8"))
+    entries = _headers(cache)
     assert entries == {f"header {n}": {"summary": str(n)} for n in range(200)}
     assert not list(cache.path.parent.glob(".*.tmp"))

@@ -272,6 +272,8 @@ class HeaderCache:
     read, or holds something else, counts as empty, and one that cannot be
     written is left alone.  It is written only into a folder that exists (the
     store's: see :data:`positions.layout.CACHE_ROOT`), never created for it.
+    A file written by a reader that knew other decorators counts as empty too:
+    its entries were checked against those.
     """
 
     MAX_ENTRIES = 500  # the oldest go first: headers edited away are not kept forever
@@ -284,9 +286,12 @@ class HeaderCache:
     @cached_property
     def _entries(self) -> dict[str, Any]:
         try:
-            entries = json.loads(self.path.read_bytes())
+            document = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
             return {}
+        if not isinstance(document, dict) or document.get("decorators") != list(DECORATORS):
+            return {}
+        entries = document.get("headers")
         return entries if isinstance(entries, dict) else {}
 
     def get(self, header: str) -> dict[str, Any] | None:
@@ -315,7 +320,8 @@ class HeaderCache:
             return
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            temporary.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+            document = {"decorators": list(DECORATORS), "headers": entries}
+            temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
             os.replace(temporary, self.path)  # readers see the old file or the new one
         except OSError:
             temporary.unlink(missing_ok=True)
