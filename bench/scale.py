@@ -610,7 +610,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--add-max-mb", type=float, default=None,
                         help="run positions add end to end up to this much data "
                         "(default: at every size)")  # fmt: skip
-    parser.add_argument("--query-timeout", type=float, default=120.0)
+    parser.add_argument("--query-timeout", type=float, default=300.0,
+                        help="stop a query after this many seconds (statements, a million "
+                        "rows sorted, takes about 115 s at 1M)")  # fmt: skip
     parser.add_argument("--queries", help="only these saved queries (comma-separated names)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
