@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from positions.kb import KnowledgeBase
 from positions.query import QueryResult
@@ -18,6 +20,7 @@ from positions.render import (
     default_format,
     escape_controls,
     render,
+    tsv_term,
 )
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
@@ -218,3 +221,35 @@ def test_default_formats() -> None:
     assert default_format("select", terminal=False) is OutputFormat.csv
     assert default_format("construct", terminal=True) is OutputFormat.turtle
     assert default_format("describe", terminal=False) is OutputFormat.turtle
+
+
+# --- TSV: the bytes pyoxigraph's own writer gives (positions.stream writes with it) ---
+
+_LEXICAL = st.text(alphabet='0123456789+-.eEtruefalsNIF \t\n\r"\\é\u2028\x01', max_size=8)
+_DATATYPES = st.sampled_from(
+    [f"http://www.w3.org/2001/XMLSchema#{name}" for name in
+     ("integer", "decimal", "double", "boolean", "string", "date", "float", "int")]
+    + ["http://example.org/type"]
+)  # fmt: skip
+_TERMS = st.one_of(
+    st.builds(lambda v, d: ox.Literal(v, datatype=ox.NamedNode(d)), _LEXICAL, _DATATYPES),
+    st.builds(
+        lambda v, lang: ox.Literal(v, language=lang), _LEXICAL, st.sampled_from(["en", "de-ch"])
+    ),
+    st.sampled_from([ox.NamedNode("http://example.org/a"), ox.BlankNode("b1")]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TERMS, min_size=1, max_size=6))
+def test_tsv_terms_are_written_as_pyoxigraph_writes_them(terms: list) -> None:
+    store = ox.Store()
+    subject = ox.NamedNode("http://example.org/s")
+    for number, term in enumerate(terms):
+        store.add(ox.Quad(subject, ox.NamedNode(f"http://example.org/p{number}"), term))
+    query = "SELECT ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p"
+    out = io.BytesIO()
+    store.query(query).serialize(out, ox.QueryResultsFormat.TSV)
+    expected = out.getvalue().decode("utf-8").split("\n")[1:-1]
+    written = [f"{tsv_term(row['p'])}\t{tsv_term(row['o'])}" for row in store.query(query)]
+    assert written == expected

@@ -1,8 +1,8 @@
-"""CSV and N-Triples written by pyoxigraph's serialisers (positions.stream) against
+"""CSV, TSV and N-Triples written by pyoxigraph's serialisers (positions.stream) against
 what render writes from rows and triples.
 
 The stream is only a faster road to the same bytes: every test compares it with
-``render(run(...), "csv")`` or ``"ntriples"``, and checks that a refusal (row
+``render(run(...), "csv")``, ``"tsv"`` or ``"ntriples"``, and checks that a refusal (row
 cap, time limit) writes nothing.
 """
 
@@ -20,7 +20,7 @@ from positions.errors import QueryLimitExceeded
 from positions.kb import KnowledgeBase
 from positions.query import prepare, run
 from positions.render import render
-from positions.stream import can_stream, write_csv, write_ntriples
+from positions.stream import can_stream, write_csv, write_ntriples, write_tsv
 from support import REPO
 
 runner = CliRunner()
@@ -173,6 +173,105 @@ def test_cli_csv_in_a_pipe_is_the_streamed_answer(awkward: KnowledgeBase) -> Non
     )
     assert cut.exit_code == 0
     assert cut.stdout_bytes == _rendered(awkward, LABELS, row_limit=2)
+    assert "only the first 2 shown" in cut.stderr
+
+
+# -- TSV ---------------------------------------------------------------------------
+
+# Numbers, booleans and typed literals, which TSV writes in Turtle's short form or
+# with their datatype, beside the awkward labels.
+TYPED = """SELECT ?s ?label ?n ?d ?b ?date ?empty WHERE {
+  ?s rdfs:label ?label
+  BIND(STRLEN(?label) AS ?n) BIND(STRLEN(?label) / 3 AS ?d) BIND(STRLEN(?label) > 9 AS ?b)
+  BIND("2022-01-10"^^xsd:date AS ?date)
+} ORDER BY ?s ?label"""
+
+
+def _streamed_tsv(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes | None:
+    out = io.BytesIO()
+    streamed = write_tsv(kb, prepare(kb, query), out, timeout=30, **limits)
+    if streamed is None:
+        assert out.getvalue() == b"", "a query left to query.run must not write"
+        return None
+    return out.getvalue()
+
+
+def _rendered_tsv(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes:
+    return render(run(kb, query, timeout=30, **limits), "tsv").encode("utf-8")
+
+
+def test_every_saved_select_streams_the_tsv_it_renders(bundled: KnowledgeBase) -> None:
+    streamed = 0
+    for query in bundled.catalogue.all():
+        fast = _streamed_tsv(bundled, query.name)
+        if query.kind != "select":
+            assert fast is None, query.name
+            continue
+        assert fast == _rendered_tsv(bundled, query.name), query.name
+        streamed += 1
+    assert streamed >= 15
+
+
+def test_tsv_of_typed_and_awkward_values_is_the_same(awkward: KnowledgeBase) -> None:
+    fast = _streamed_tsv(awkward, TYPED)
+    assert fast is not None and fast == _rendered_tsv(awkward, TYPED)
+    assert b'"windows\\r\\nline\\r\\nbreaks\\r\\n"' in fast  # escaped: one line a row
+    assert b"\ttrue\t" in fast and b"\tfalse\t" in fast  # booleans in their short form
+    assert b'"2022-01-10"^^<http://www.w3.org/2001/XMLSchema#date>' in fast
+    assert len(fast.split(b"\n")) == len(run(awkward, TYPED, timeout=30)) + 2
+
+
+def test_tsv_drops_a_bound_parameter_column_and_cuts_at_the_limit(
+    bundled: KnowledgeBase,
+) -> None:
+    prepared = prepare(bundled, "node-statements")
+    assert prepared.hidden == ["_node_iri"]
+    fast = _streamed_tsv(bundled, "node-statements")
+    assert fast is not None and b"_node_iri" not in fast and fast.startswith(b"?role\t")
+    assert fast == _rendered_tsv(bundled, "node-statements")
+    for query, cut in (("node-statements", 1), ("node-statements", 3), (LABELS, 1), (LABELS, 50)):
+        out = io.BytesIO()
+        streamed = write_tsv(bundled, prepare(bundled, query), out, row_limit=cut)
+        assert streamed is not None and streamed.truncated
+        assert out.getvalue() == _rendered_tsv(bundled, query, row_limit=cut)
+
+
+def test_tsv_at_and_over_the_cap(bundled: KnowledgeBase) -> None:
+    total = len(run(bundled, LABELS, timeout=30, max_rows=10**6))
+    for limits in ({"max_rows": total}, {"row_limit": total}, {"row_limit": total + 1}):
+        out = io.BytesIO()
+        streamed = write_tsv(bundled, prepare(bundled, LABELS), out, **limits)
+        assert streamed is not None and not streamed.truncated, limits
+        assert out.getvalue() == _rendered_tsv(bundled, LABELS), limits
+    out = io.BytesIO()
+    with pytest.raises(QueryLimitExceeded, match=f"more than {total - 1} rows"):
+        write_tsv(bundled, prepare(bundled, LABELS), out, max_rows=total - 1)
+    endless = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with pytest.raises(QueryLimitExceeded, match="time limit"):
+        write_tsv(bundled, prepare(bundled, endless), out, timeout=0.5, row_limit=10**12)
+    assert out.getvalue() == b""
+
+
+def test_cli_tsv_in_a_pipe_is_the_streamed_answer(
+    awkward: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import positions.stream
+
+    calls: list[str] = []
+
+    def spy(*args: object, **kwargs: object) -> object:
+        calls.append("tsv")
+        return write_tsv(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(positions.stream, "write_tsv", spy)
+    args = ["--kb", str(awkward.root), "query", "--sparql", TYPED, "-f", "tsv"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert calls == ["tsv"]  # written by the stream, not rendered from rows
+    assert result.stdout_bytes == _rendered_tsv(awkward, TYPED)
+    cut = runner.invoke(app, [*args, "--limit", "2"])
+    assert cut.exit_code == 0
+    assert cut.stdout_bytes == _rendered_tsv(awkward, TYPED, row_limit=2)
     assert "only the first 2 shown" in cut.stderr
 
 

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
     from positions.query import QueryResult
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 LABEL_PREDICATES = (
     "http://www.w3.org/2004/02/skos/core#prefLabel",
@@ -252,12 +253,40 @@ def _tsv(result: QueryResult, **_: Any) -> str:
     # escapes keep tabs and newlines out of values), empty for unbound.
     lines = ["\t".join(f"?{v}" for v in result.variables)]
     for row in result.rows:
-        lines.append("\t".join(_tsv_term(row.get(v)) for v in result.variables))
+        lines.append("\t".join(tsv_term(row.get(v)) for v in result.variables))
     return "\n".join(lines) + "\n"
 
 
-def _tsv_term(term: Any) -> str:
-    return "" if term is None else str(term)
+# Numbers and booleans whose text is Turtle's short form are written bare, as
+# SPARQL 1.1 TSV allows and pyoxigraph's own TSV writer does (positions.stream
+# writes with it: the two must give the same bytes).
+_TURTLE_SHORT_FORMS = {
+    XSD + "integer": r"[+-]?[0-9]+",
+    XSD + "decimal": r"[+-]?[0-9]*\.[0-9]+",
+    XSD + "double": r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+",
+    XSD + "boolean": r"true|false",
+}
+_TSV_ESCAPES = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r", '"': '\\"', "\\": "\\\\"})
+
+
+def tsv_term(term: Any) -> str:
+    """One term as SPARQL 1.1 TSV writes it; "" when unbound."""
+    import re
+
+    import pyoxigraph as ox
+
+    if term is None:
+        return ""
+    if not isinstance(term, ox.Literal):
+        return str(term)  # <iri>, _:id
+    quoted = '"' + term.value.translate(_TSV_ESCAPES) + '"'
+    if term.language:
+        return f"{quoted}@{term.language}"
+    datatype = term.datatype.value
+    short = _TURTLE_SHORT_FORMS.get(datatype)
+    if short is not None and re.fullmatch(short, term.value):
+        return term.value
+    return quoted if datatype == XSD_STRING else f"{quoted}^^<{datatype}>"
 
 
 def json_term(term: Any) -> dict[str, str]:

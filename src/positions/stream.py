@@ -86,7 +86,7 @@ def write_csv(
     cap = row_limit if row_limit is not None else max_rows
     with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
         # Past a header, cap records and two more, the (cap + 1)th is known complete.
-        sink = _CountingSink(spool, stop_above=cap + 2, rows=True)
+        sink = _CountingSink(spool, stop_above=cap + 2, fmt="csv")
         finished = run_with_limit(
             kb.store,
             prepared.query,
@@ -137,7 +137,7 @@ def write_ntriples(
     cap = row_limit if row_limit is not None else max_rows
     with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
         # Stopped once cap + 1 lines are complete: then the answer is over the cap.
-        sink = _CountingSink(spool, stop_above=cap, rows=False)
+        sink = _CountingSink(spool, stop_above=cap, fmt="ntriples")
         finished = run_with_limit(
             kb.store,
             prepared.query,
@@ -163,18 +163,89 @@ def write_ntriples(
     return Streamed(truncated=truncated)
 
 
+def write_tsv(
+    kb: KnowledgeBase,
+    prepared: Prepared,
+    out: IO[bytes],
+    *,
+    row_limit: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    max_rows: int = DEFAULT_MAX_ROWS,
+) -> Streamed | None:
+    """Write the answer of ``prepared`` to ``out`` as SPARQL 1.1 TSV.
+
+    The bytes :mod:`render` writes for ``--format tsv`` (numbers and booleans in
+    Turtle's short form, as pyoxigraph writes them).  Every row is one line, tabs
+    and line breaks inside values being escaped, so the count of line feeds is
+    the count of rows and the header.  Returns None, having written nothing, for
+    a query :func:`can_stream` refuses; raises QueryLimitExceeded as
+    :func:`query.run` does.
+    """
+    if not can_stream(prepared):
+        return None
+    cap = row_limit if row_limit is not None else max_rows
+    with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
+        # Stopped once the header and cap + 1 rows are complete: over the cap.
+        sink = _CountingSink(spool, stop_above=cap + 1, fmt="tsv")
+        finished = run_with_limit(
+            kb.store,
+            prepared.query,
+            prepared.text,
+            prepared.options,
+            cap,
+            timeout,
+            consume=sink.take,
+        )
+        if finished is None:
+            return None
+        truncated = not finished or sink.breaks - 1 > cap
+        if truncated and row_limit is None:
+            raise too_many_rows(prepared.query, cap)
+        spool.seek(0)
+        _copy_lines(spool, out, cap if truncated else None, prepared.hidden)
+    return Streamed(truncated=truncated)
+
+
+def _copy_lines(spool: IO[bytes], out: IO[bytes], most: int | None, hidden: list[str]) -> None:
+    """TSV lines from the spool to ``out``: the header and at most ``most`` rows,
+    without the columns named in ``hidden`` (values hold no raw tab)."""
+    header = spool.readline()
+    if not hidden and most is None:
+        out.write(header)
+        shutil.copyfileobj(spool, out, 1024 * 1024)
+        out.flush()
+        return
+    names = header.rstrip(b"\n").split(b"\t")
+    keep = [i for i, name in enumerate(names) if name[1:].decode("utf-8") not in hidden]
+
+    def kept(line: bytes) -> bytes:
+        fields = line.rstrip(b"\n").split(b"\t")
+        return b"\t".join(fields[i] for i in keep) + b"\n"
+
+    out.write(kept(header))
+    for number, line in enumerate(spool):
+        if (most is not None and number >= most) or not line.endswith(b"\n"):
+            break  # past the cut, or the unfinished line of a stopped answer
+        out.write(kept(line))
+    out.flush()
+
+
+_RESULTS_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+
+
 class _Stop(Exception):
     """Raised from the sink's write to stop pyoxigraph once the answer passes the cap."""
 
 
 class _CountingSink:
     """The file pyoxigraph writes into: spools the bytes and counts line ends as they
-    come (CRLFs of CSV rows, or the line feeds that end N-Triples lines)."""
+    come (CRLFs of CSV rows, or the line feeds that end TSV rows and N-Triples lines)."""
 
-    def __init__(self, spool: IO[bytes], stop_above: int, *, rows: bool) -> None:
+    def __init__(self, spool: IO[bytes], stop_above: int, *, fmt: str) -> None:
         self.spool = spool
         self.stop_above = stop_above
-        self.rows = rows  # rows as CSV, else triples as N-Triples
+        self.fmt = fmt  # "csv", "tsv" or "ntriples"
+        self.rows = fmt == "csv"  # CRLFs counted, else line feeds
         self.breaks = 0
         self.deadline: float | None = None
         self.stopped = False
@@ -185,10 +256,10 @@ class _CountingSink:
         the cap, None if it is not the kind of answer this sink writes."""
         self.deadline = deadline
         try:
-            if self.rows and isinstance(answer, ox.QuerySolutions):
-                answer.serialize(self, ox.QueryResultsFormat.CSV)
-            elif not self.rows and isinstance(answer, ox.QueryTriples):
+            if self.fmt == "ntriples" and isinstance(answer, ox.QueryTriples):
                 answer.serialize(self, ox.RdfFormat.N_TRIPLES)
+            elif self.fmt != "ntriples" and isinstance(answer, ox.QuerySolutions):
+                answer.serialize(self, _RESULTS_FORMATS[self.fmt])
             else:
                 return None
         except _Stop:

@@ -180,19 +180,19 @@ def _say_truncated(limit: int | None) -> None:
 
 
 def _streamed(kb, prepared, fmt, limit, timeout) -> bool:  # noqa: ANN001
-    """CSV or N-Triples into a pipe or a file, written by pyoxigraph itself
+    """CSV, TSV or N-Triples into a pipe or a file, written by pyoxigraph itself
     (positions.stream); False, with nothing written, when the answer must be
     rendered here."""
     from positions.render import OutputFormat
 
-    if fmt not in (OutputFormat.csv, OutputFormat.ntriples):
+    if fmt not in (OutputFormat.csv, OutputFormat.tsv, OutputFormat.ntriples):
         return False
     out = getattr(sys.stdout, "buffer", None)  # None when stdout was replaced by text only
     if out is None:
         return False
-    from positions.stream import write_csv, write_ntriples
+    from positions.stream import write_csv, write_ntriples, write_tsv
 
-    write = write_csv if fmt is OutputFormat.csv else write_ntriples
+    write = {OutputFormat.csv: write_csv, OutputFormat.tsv: write_tsv}.get(fmt, write_ntriples)
     sys.stdout.flush()
     streamed = write(kb, prepared, out, row_limit=limit, timeout=timeout)
     if streamed is None:
