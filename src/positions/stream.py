@@ -1,4 +1,4 @@
-"""Write a SELECT answer as CSV with pyoxigraph's own serialiser.
+"""Write a SELECT answer as CSV or TSV with pyoxigraph's own serialiser.
 
 On a large answer, ``positions query -f csv`` spent most of the time it added to
 pyoxigraph's in turning every row into Python objects (:func:`query.run`) and
@@ -16,6 +16,10 @@ above, and pyoxigraph is stopped once that count passes the cap. Only an answer
 near or over the cap is read back as CSV to count its records exactly. Nothing
 reaches the output before the answer is known to be complete and within the cap,
 or cut at ``--limit``: a refused query writes nothing.
+
+TSV (:func:`write_tsv`) is simpler: values hold no raw tab or line break, so
+every row is one line, counted exactly, and a hidden column is cut at the tabs.
+render writes numbers and booleans in Turtle's short form, as pyoxigraph does.
 
 A CONSTRUCT or DESCRIBE answer in N-Triples (:func:`write_ntriples`) takes the
 same path: pyoxigraph writes one line per triple (line breaks inside literals
