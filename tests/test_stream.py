@@ -9,6 +9,7 @@ cap, time limit) writes nothing.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,7 +21,7 @@ from positions.errors import QueryLimitExceeded
 from positions.kb import KnowledgeBase
 from positions.query import prepare, run
 from positions.render import render
-from positions.stream import can_stream, write_csv, write_ntriples, write_tsv
+from positions.stream import Streamed, can_stream, write_csv, write_ntriples, write_tsv
 from support import REPO
 
 runner = CliRunner()
@@ -42,17 +43,27 @@ kb:awkward-7 rdfs:label "ünïcödé — “quotes”"@de .
 """
 
 
-def _streamed(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes | None:
+def _stream_with(
+    write: Callable[..., Streamed | None], kb: KnowledgeBase, query: str, **limits: int | None
+) -> bytes | None:
     out = io.BytesIO()
-    streamed = write_csv(kb, prepare(kb, query), out, timeout=30, **limits)
+    streamed = write(kb, prepare(kb, query), out, timeout=30, **limits)
     if streamed is None:
         assert out.getvalue() == b"", "a query left to query.run must not write"
         return None
     return out.getvalue()
 
 
+def _render_as(fmt: str, kb: KnowledgeBase, query: str, **limits: int | None) -> bytes:
+    return render(run(kb, query, timeout=30, **limits), fmt).encode("utf-8")
+
+
+def _streamed(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes | None:
+    return _stream_with(write_csv, kb, query, **limits)
+
+
 def _rendered(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes:
-    return render(run(kb, query, timeout=30, **limits), "csv").encode("utf-8")
+    return _render_as("csv", kb, query, **limits)
 
 
 @pytest.fixture(scope="module")
@@ -188,16 +199,11 @@ TYPED = """SELECT ?s ?label ?n ?d ?b ?date ?empty WHERE {
 
 
 def _streamed_tsv(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes | None:
-    out = io.BytesIO()
-    streamed = write_tsv(kb, prepare(kb, query), out, timeout=30, **limits)
-    if streamed is None:
-        assert out.getvalue() == b"", "a query left to query.run must not write"
-        return None
-    return out.getvalue()
+    return _stream_with(write_tsv, kb, query, **limits)
 
 
 def _rendered_tsv(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes:
-    return render(run(kb, query, timeout=30, **limits), "tsv").encode("utf-8")
+    return _render_as("tsv", kb, query, **limits)
 
 
 def test_every_saved_select_streams_the_tsv_it_renders(bundled: KnowledgeBase) -> None:
@@ -281,16 +287,11 @@ LABEL_GRAPH = "CONSTRUCT { ?s rdfs:label ?label } WHERE { ?s rdfs:label ?label }
 
 
 def _streamed_nt(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes | None:
-    out = io.BytesIO()
-    streamed = write_ntriples(kb, prepare(kb, query), out, timeout=30, **limits)
-    if streamed is None:
-        assert out.getvalue() == b"", "a query left to query.run must not write"
-        return None
-    return out.getvalue()
+    return _stream_with(write_ntriples, kb, query, **limits)
 
 
 def _rendered_nt(kb: KnowledgeBase, query: str, **limits: int | None) -> bytes:
-    return render(run(kb, query, timeout=30, **limits), "ntriples").encode("utf-8")
+    return _render_as("ntriples", kb, query, **limits)
 
 
 def test_every_saved_graph_query_streams_the_ntriples_it_renders(bundled: KnowledgeBase) -> None:

@@ -91,15 +91,7 @@ def write_csv(
     with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
         # Past a header, cap records and two more, the (cap + 1)th is known complete.
         sink = _CountingSink(spool, stop_above=cap + 2, fmt="csv")
-        finished = run_with_limit(
-            kb.store,
-            prepared.query,
-            prepared.text,
-            prepared.options,
-            cap,
-            timeout,
-            consume=sink.take,
-        )
+        finished = _serialise(kb, prepared, sink, cap, timeout)
         if finished is None:  # not rows after all: leave it to query.run
             return None
         spool.seek(0)
@@ -142,15 +134,7 @@ def write_ntriples(
     with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
         # Stopped once cap + 1 lines are complete: then the answer is over the cap.
         sink = _CountingSink(spool, stop_above=cap, fmt="ntriples")
-        finished = run_with_limit(
-            kb.store,
-            prepared.query,
-            prepared.text,
-            prepared.options,
-            cap,
-            timeout,
-            consume=sink.take,
-        )
+        finished = _serialise(kb, prepared, sink, cap, timeout)
         if finished is None:
             return None
         spool.seek(0)
@@ -191,15 +175,7 @@ def write_tsv(
     with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spool:
         # Stopped once the header and cap + 1 rows are complete: over the cap.
         sink = _CountingSink(spool, stop_above=cap + 1, fmt="tsv")
-        finished = run_with_limit(
-            kb.store,
-            prepared.query,
-            prepared.text,
-            prepared.options,
-            cap,
-            timeout,
-            consume=sink.take,
-        )
+        finished = _serialise(kb, prepared, sink, cap, timeout)
         if finished is None:
             return None
         truncated = not finished or sink.breaks - 1 > cap
@@ -208,6 +184,22 @@ def write_tsv(
         spool.seek(0)
         _copy_lines(spool, out, cap if truncated else None, prepared.hidden)
     return Streamed(truncated=truncated)
+
+
+def _serialise(
+    kb: KnowledgeBase, prepared: Prepared, sink: _CountingSink, cap: int, timeout: float | None
+) -> bool | None:
+    """Run the query, pyoxigraph writing its answer into ``sink``: see
+    :meth:`_CountingSink.take` for what the result says."""
+    return run_with_limit(
+        kb.store,
+        prepared.query,
+        prepared.text,
+        prepared.options,
+        cap,
+        timeout,
+        consume=sink.take,
+    )
 
 
 def _copy_lines(spool: IO[bytes], out: IO[bytes], most: int | None, hidden: list[str]) -> None:
