@@ -7,8 +7,39 @@ The Python API is what the ``positions`` command wraps::
     rows = kb.query("us-unacceptable-demands")
 """
 
-from positions.errors import InputError, PositionsError, QueryRefused, UsageError
-from positions.kb import KnowledgeBase
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from positions.errors import InputError, PositionsError, QueryRefused, UsageError
+    from positions.kb import KnowledgeBase
 
 __all__ = ["InputError", "KnowledgeBase", "PositionsError", "QueryRefused", "UsageError"]
 __version__ = "0.1.0"
+
+# Where each name of the API is defined.  Imported when first used (PEP 562), so
+# that importing one module of the package (the command line's first step,
+# positions.startup) does not import them all.
+_HOMES = {
+    "InputError": "positions.errors",
+    "PositionsError": "positions.errors",
+    "QueryRefused": "positions.errors",
+    "UsageError": "positions.errors",
+    "KnowledgeBase": "positions.kb",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'positions' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

@@ -1,5 +1,5 @@
 """Run the command line tool as ``python -m positions``."""
 
-from positions.cli import main
+from positions.startup import main
 
 main()

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from positions.errors import PositionsError
+from positions.startup import command_name
 
 APP_SETTINGS: dict = {
     "name": "positions",
@@ -128,10 +129,6 @@ def _register_commands() -> None:
 _register_commands()
 
 
-# The global options that take a value (the next argument, or after "=").
-_VALUED_OPTIONS = frozenset({"--kb", "--max-input-bytes", "--max-nesting", "--max-number-digits"})
-
-
 def app_for(args: list[str]) -> typer.Typer:
     """The app to run ``args``: one holding only the command they name, when they
     name one, else the whole app.
@@ -141,7 +138,7 @@ def app_for(args: list[str]) -> typer.Typer:
     a tenth of that. Anything else (no command, --help before it, an unknown
     word) goes to the whole app, which lists the commands or suggests one.
     """
-    name = _command_name(args)
+    name = command_name(args)
     commands = [info for info in app.registered_commands if info.name == name]
     if not commands:
         return app
@@ -149,22 +146,6 @@ def app_for(args: list[str]) -> typer.Typer:
     one.registered_callback = app.registered_callback
     one.registered_commands = commands
     return one
-
-
-def _command_name(args: list[str]) -> str | None:
-    """The first word of ``args`` after the global options, or None if an option
-    other than those comes first."""
-    words = iter(args)
-    for word in words:
-        if word in _VALUED_OPTIONS:
-            next(words, None)
-        elif word == "--debug" or (word.startswith("--") and word.split("=")[0] in _VALUED_OPTIONS):
-            continue
-        elif word.startswith("-"):
-            return None
-        else:
-            return word
-    return None
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from positions import rdfio
-from positions.layout import CACHE_ROOT, Layout, locate_base
+from positions.layout import CACHE_ROOT, STORE_DATA, Layout, locate_base
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep start-up fast
     from positions.catalogue import Catalogue
@@ -93,9 +93,30 @@ class KnowledgeBase:
 
         self._finish_interrupted_add()
         if self.store_kind == "disk":
-            self._disk = stores.DiskStore(self.root, self._files)
+            if self._disk is None:
+                self._disk = stores.DiskStore(self.root, self._files)
             return self._disk.open()
         return stores.memory_store(self._files())
+
+    def prefetch_store(self) -> None:
+        """Begin opening a disk store in the background; :attr:`store` finishes it.
+
+        For a caller about to do other work before its first read (the query
+        command imports the query engine and reads the saved query meanwhile).
+        It does nothing for a memory store, for a store not built yet, or when
+        an interrupted add must be finished first; the files are checked by
+        :attr:`store` as always, and the store reloaded if they changed.
+        """
+        from positions.layout import JOURNAL_NAME
+
+        if "store" in self.__dict__ or self._disk is not None:
+            return
+        if (self.layout.data_dir / JOURNAL_NAME).exists() or self.store_kind != "disk":
+            return
+        from positions import store as stores
+
+        self._disk = stores.DiskStore(self.root, self._files)
+        self._disk.begin_open()
 
     def _finish_interrupted_add(self) -> None:
         """Roll an interrupted `positions add` forward before reading data/.
@@ -107,8 +128,14 @@ class KnowledgeBase:
         from positions.layout import JOURNAL_NAME
 
         if (self.layout.data_dir / JOURNAL_NAME).exists():
+            from positions import opening
             from positions.merge import base_lock, recover
 
+            # A store opened ahead holds the readers' lock, which the writer holding
+            # the writers' lock may be waiting for: released before waiting for it.
+            if self._disk is not None:
+                self._disk.close()
+            opening.discard(self.root / STORE_DATA)
             with base_lock(self):
                 recover(self.layout.data_dir)
 

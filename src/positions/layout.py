@@ -25,6 +25,11 @@ JOURNAL_NAME = ".positions-journal.json"
 # What positions derives from a base and can build again: the on-disk store, the
 # parsed query headers.  Never a source of truth; safe to delete.
 CACHE_ROOT = Path(".positions-cache")
+# The on-disk store (positions.store): its RocksDB folder, and the lock its readers
+# share.  Here so that the command line can open it ahead (positions.startup).
+STORE_DIR = CACHE_ROOT / "store"
+STORE_DATA = STORE_DIR / "oxigraph"
+STORE_LOCK = STORE_DIR / "store.lock"
 
 
 def is_base(folder: Path) -> bool:

@@ -47,15 +47,16 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from positions import rdfio
+from positions import opening, rdfio
 from positions.errors import InputError, Position, UsageError
-from positions.layout import CACHE_ROOT, LARGE_BASE_BYTES, Layout
+from positions.layout import LARGE_BASE_BYTES, STORE_DATA, STORE_DIR, STORE_LOCK, Layout
+from positions.opening import Opening
 from positions.progress import ByteProgress, Stages
 
 KINDS = ("memory", "disk")
 ENV_VAR = "POSITIONS_STORE"
 CONFIG_NAME = "positions.toml"
-CACHE_DIR = CACHE_ROOT / "store"
+CACHE_DIR = STORE_DIR
 MANIFEST_VERSION = 1
 LOCK_TIMEOUT = 600.0  # seconds: the first load of a very large base takes minutes
 # Each bulk load adds files that overlap the others' keys; after loading this
@@ -285,6 +286,7 @@ class DiskStore:
         self.reloaded: list[str] = []  # files (re)loaded by the last open or refresh
         self.restamped: list[str] = []  # files whose stat changed but not their bytes
         self._shared: int | None = None  # the fd holding the shared lock
+        self._opening: Opening | None = None  # a read-only open begun ahead (begin_open)
 
     @property
     def manifest_path(self) -> Path:
@@ -292,26 +294,58 @@ class DiskStore:
 
     @property
     def data_path(self) -> Path:
-        return self.folder / "oxigraph"
+        return self.root / STORE_DATA
 
     # -- opening -----------------------------------------------------------------
 
+    def begin_open(self) -> None:
+        """Begin opening the store read-only in a thread, if it exists, so that what a
+        command does before its first read (imports, reading its query) overlaps it;
+        or take over the open the command line began (positions.opening).
+
+        Nothing is read from that store until :meth:`open` has checked the files,
+        as always: in step, it is used; if not, it is dropped before the store is
+        updated.  The shared lock is taken first, so no writer can change the
+        store while it opens.
+        """
+        if self.store is not None or self._opening is not None:
+            return
+        begun = opening.take(self.data_path)
+        if begun is not None:
+            self._unlock_shared()
+            self._shared, self._opening = begun
+        elif self.data_path.is_dir():
+            self._lock_shared()
+            self._opening = Opening(str(self.data_path))
+
     def open(self) -> ox.Store:
         """The store, brought in step with the files first if they changed."""
-        self.close()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._lock_shared()
+        self.begin_open()  # the open runs while the files are checked
+        begun, self._opening = self._opening, None
+        if begun is None:
+            self.close()
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._lock_shared()
         if self._in_step(self._read_manifest()):
             self.reloaded, self.restamped = [], []
-        else:
-            self._unlock_shared()
-            self._update()
-            self._lock_shared()
+            store = begun.result() if begun is not None else None
+            if store is None:  # none begun, or it failed: opened here, its error raised here
+                store = ox.Store.read_only(str(self.data_path))
+            self.store = store
+            return store
+        if begun is not None:
+            begun.result()  # dropped: the update must not find a reader open
+        self._unlock_shared()
+        self._update()
+        self._lock_shared()
         self.store = ox.Store.read_only(str(self.data_path))
         return self.store
 
     def close(self) -> None:
         """Drop the store and the shared lock (pyoxigraph closes a store when it is freed)."""
+        if self._opening is not None:
+            self._opening.result()
+            self._opening = None
         self.store = None
         self._unlock_shared()
 
@@ -436,18 +470,11 @@ class DiskStore:
 
     @property
     def lock_path(self) -> Path:
-        return self.folder / "store.lock"
+        return self.root / STORE_LOCK
 
     def _lock_shared(self) -> None:
-        if self._shared is not None:
-            return
-        try:
-            import fcntl
-        except ImportError:  # Windows: readers do not lock; writers still exclude writers
-            return
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_SH)
-        self._shared = fd
+        if self._shared is None:  # None on Windows: readers do not lock; writers exclude writers
+            self._shared = opening.lock_shared(self.lock_path)
 
     def _unlock_shared(self) -> None:
         if self._shared is None:

@@ -144,13 +144,15 @@ def query_command(
 def _run_query(
     target, sparql, params, fmt, allow_network, limit, timeout, open_kb, endpoint=None
 ) -> int:  # noqa: PLR0913
+    source = _query_source(target, sparql)
+    given = _parse_params(params)
+    kb = open_kb()
+    if endpoint is None:
+        kb.prefetch_store()  # a large base's store opens while the query is made ready
     from positions.errors import UsageError
     from positions.query import prepare, run_prepared
     from positions.render import FormatMismatch, default_format, render
 
-    source = _query_source(target, sparql)
-    given = _parse_params(params)
-    kb = open_kb()
     if timeout is None:
         timeout = SAVED_TIMEOUT if source in kb.catalogue.names() else ADHOC_TIMEOUT
     terminal = sys.stdout.isatty()
