@@ -9,18 +9,28 @@ is full: ``data/statements/00001.ttl``, ...; see :mod:`positions.datafiles`), pl
 ``--batch K``, ``new-statements.ttl``: K new statements that link to nodes
 already in the base, ready for ``positions add``.
 
-What is in it: negotiations (about 2,000 statements each), each between a few
+What is in it: negotiations (about 2,000 statements each), each between three
 parties drawn from a shared pool of states and alliances; people with roles held
 over periods (org:Membership with org:memberDuring), meetings with delegations
-and heads, media appearances, proposals, demands with topics and refinements,
-sources with genres and publication dates, commentary, and statements of about
-13 triples each (speaker, role, party, stance, target, topic, date or bounds,
-and evidence with a verbatim quote, some of it non-ASCII).  Dates are spread
-over three decades and kept consistent with the checks (a statement is never
-dated after its source, nor outside the role it is made in, nor before the
-statement it answers).  A few nodes keep the names the saved queries use as
-their defaults (kb:russia, kb:united-states, kb:sergei-ryabkov, ...), so that
-every saved query has rows on a generated base.
+and heads, media appearances; a proposal, set out in one or two draft agreements
+sent on the day the negotiation starts; 3 to 8 documents in all (pos:Document,
+with data/demands.ttl: the drafts, then letters and written responses between
+the parties, sent, published or only promised, answering the proposal or an
+earlier document); demands with topics and refinements, some stated in a draft;
+4 to 8 topics of the negotiation's own (``kb:topic-0001-03``: a skos:Concept of
+pos:TopicScheme, narrower than one of the 14 shared ``topic:`` concepts of
+ontology/concepts.ttl, in data/other.ttl, the file ``positions add`` gives a
+class no other file holds), which about half of its statements, demands and
+meetings are on, the shared topics the rest; sources with genres and publication
+dates, commentary, and statements of about 13.6 triples each (speaker, role,
+party, stance, target, topic, date or bounds, and evidence with a verbatim
+quote, some of it non-ASCII).  Dates are spread over three decades and kept
+consistent with the checks (a statement or document is never dated after the
+source that reports it, a statement never outside the role it is made in, and
+neither before what it answers).  A few nodes keep the names the saved queries
+use as their defaults (kb:russia, kb:united-states, kb:sergei-ryabkov,
+kb:demand-no-nato-enlargement on topic:nato-enlargement, ...), so that every
+saved query has rows on a generated base.
 
 Deterministic: the same ``--statements`` and ``--seed`` give byte-identical
 files.  The Turtle is written directly, as text, in exactly the layout of the
@@ -33,6 +43,7 @@ checks the bytes against the canonical writer on a small base.
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import itertools
 import random
@@ -180,6 +191,26 @@ PARAPHRASES = [
     "The spokesperson repeated that {t} remained the central demand.",
 ]
 TOPIC_WORDS = {t: t.replace("-", " ") for t in TOPICS}
+# A topic as the generator uses it: its written IRI and the words that name it in labels.
+SHARED_TOPICS = [(f"topic:{t}", TOPIC_WORDS[t]) for t in TOPICS]
+# Each negotiation's own issues, under a shared topic: "verification of" + "nato enlargement".
+ASPECTS = [
+    "a moratorium on",
+    "ceilings on",
+    "guarantees on",
+    "inspections of",
+    "limits on",
+    "notification of",
+    "reciprocity in",
+    "the sequencing of",
+    "the timetable for",
+    "transparency about",
+    "verification of",
+    "the northern dimension of",
+]
+NEGOTIATION_TOPICS = (4, 8)  # how many topics of its own a negotiation has
+NEGOTIATION_TOPIC_SHARE = 0.5  # of its statements, demands and meetings on one of them
+DOCUMENTS = (3, 8)  # how many documents a negotiation has: its drafts, letters, responses
 EPOCH = dt.date(1994, 1, 1)
 PERIOD_DAYS = 2 * 365
 
@@ -196,9 +227,10 @@ FILE_PREFIXES = {
     "people.ttl": ["kb", "org", "pos", "rdfs", "skos", "time", "xsd"],
     "sources.ttl": ["dcterms", "genre", "kb", "pos", "rdfs", "xsd"],
     "meetings.ttl": ["fmt", "kb", "pos", "rdfs", "topic", "xsd"],
-    "demands.ttl": ["kb", "pos", "rdfs", "topic"],
+    "demands.ttl": ["kb", "pos", "rdfs", "status", "topic", "xsd"],
     "statements.ttl": ["kb", "pos", "rdfs", "scope", "stance", "topic", "xsd"],
     "commentary.ttl": ["kb", "pos", "rdfs"],
+    "other.ttl": ["kb", "pos", "rdfs", "skos", "topic"],  # the negotiations' own topics
 }
 BATCH_PREFIXES = ["kb", "pos", "rdfs", "scope", "stance", "topic", "xsd"]
 
@@ -353,10 +385,23 @@ class Source:
 
 
 @dataclass
+class Document:
+    local: str
+    by: Party
+    to: Party
+    # The date what answers it must not precede: pos:sentOn, else pos:publishedOn, as the
+    # checks read it (response-before-answered); None for a document only promised.
+    day: dt.date | None
+
+
+@dataclass
 class Negotiation:
     index: int
     start: dt.date
     parties: list[Party]
+    topics: list[tuple[str, str]] = field(default_factory=list)  # its own: (IRI, words)
+    documents: list[Document] = field(default_factory=list)
+    drafts: list[Document] = field(default_factory=list)  # its proposal is set out in them
     people: list[Person] = field(default_factory=list)
     demands: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
@@ -370,6 +415,12 @@ class Negotiation:
     @property
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=PERIOD_DAYS)
+
+    def topic(self, rng: random.Random) -> tuple[str, str]:
+        """A topic of one of its nodes: one of its own half of the time, else a shared one."""
+        if self.topics and rng.random() < NEGOTIATION_TOPIC_SHARE:
+            return rng.choice(self.topics)
+        return rng.choice(SHARED_TOPICS)
 
 
 class World:
@@ -452,6 +503,8 @@ class World:
         self._people(neg, rng, max(4, statements // 40))
         dates = self._statement_dates(neg, rng, statements)
         self._sources(neg, rng, dates)
+        self._documents(neg, rng)
+        self._topics(neg, rng)
         self._meetings_and_appearances(neg, rng, statements)
         self._proposal_and_demands(neg, rng, max(4, statements // 25))
         self._statements(neg, rng, dates)
@@ -542,6 +595,109 @@ class World:
             self.files.add("people.ttl", local, node)
         self._pending_evidence.clear()
 
+    def _documents(self, neg: Negotiation, rng: random.Random) -> None:
+        """Drafts of the proposal, then letters and written responses between the parties.
+
+        The drafts are sent when the negotiation starts (the proposal is set out in
+        them, so nothing can answer it earlier: every statement is dated on or after
+        the start); a response is dated after what it answers (response-before-answered)
+        and every document on or before the publication of the source that reports it.
+        A promised document has no date, and nothing answers it.
+        """
+        maker = neg.parties[0]
+        published = [s.published for s in neg.sources]
+        last = min(published[-1], neg.end)  # no document dated after every source, or the end
+        count = rng.randint(*DOCUMENTS)
+        drafts = 2 if rng.random() < 0.5 else 1
+        for j in range(count):
+            local = f"document-{neg.index:04d}-{j:02d}"
+            responds: str | None = None
+            if j < drafts:  # to the proposal's addressee, and to the third party
+                by, to = maker, neg.parties[1 + j]
+                status = "published" if rng.random() < 0.7 else "sent"
+                sent = neg.start
+                label = f"{by.label}'s draft agreement with {to.label} ({neg.index}.{j})"
+                excerpt = f"{by.label} handed over a draft agreement to {to.label}"
+            else:
+                by = neg.parties[1] if j == drafts else rng.choice(neg.parties)
+                to = rng.choice([p for p in neg.parties if p is not by])
+                answerable = [d for d in neg.documents if d.day is not None and d.by is not by]
+                roll = rng.random()
+                if by is not maker and (j == drafts or roll < 0.35):
+                    responds, after = neg.proposal, neg.start
+                elif answerable and roll < 0.85:
+                    answered = rng.choice(answerable)
+                    responds, after = answered.local, answered.day
+                else:
+                    after = neg.start
+                sent = min(after + dt.timedelta(days=rng.randint(3, 120)), last)
+                status = rng.choice(["sent", "sent", "published", "promised"])
+                if responds == neg.proposal:
+                    label = f"{by.label}'s written response to {to.label} ({neg.index}.{j})"
+                    excerpt = f"the written response of {by.label} to the proposals"
+                else:
+                    label = f"Letter from {by.label} to {to.label} ({neg.index}.{j})"
+                    excerpt = f"the letter from {by.label} to {to.label}"
+                if status == "promised":
+                    excerpt = f"{by.label} promised to answer in writing"
+            node = (
+                Node()
+                .iri("a", "pos:Document")
+                .iri("pos:madeBy", f"kb:{by.local}")
+                .iri("pos:addressedTo", f"kb:{to.local}")
+                .iri("pos:documentStatus", f"status:{status}")
+                .en("rdfs:label", label)
+            )
+            day: dt.date | None = None
+            latest = sent
+            if status == "sent" or (status == "published" and (j < drafts or rng.random() < 0.5)):
+                node.date("pos:sentOn", sent)
+                day = sent
+            if status == "published":
+                latest = min(sent + dt.timedelta(days=rng.randint(0, 14)), last) if day else sent
+                node.date("pos:publishedOn", latest)
+                day = day or latest
+            if responds:
+                node.iri("pos:respondsTo", f"kb:{responds}")
+            # Reported by a source published on or after its last date.
+            first = bisect.bisect_left(published, latest)
+            source = neg.sources[rng.randint(first, min(first + 2, len(published) - 1))]
+            node.blank("pos:evidence", evidence(f"kb:{source.local}", excerpt=excerpt))
+            document = Document(local, by, to, day)
+            neg.documents.append(document)
+            if j < drafts:
+                neg.drafts.append(document)
+            self.files.add("demands.ttl", local, node)
+
+    def _topics(self, neg: Negotiation, rng: random.Random) -> None:
+        """The negotiation's own topics, each narrower than a shared one.
+
+        Data, not vocabulary: in kb:, as the roles are (every ``topic:`` IRI is one
+        the ontology defines, tests/test_ontology.py), and, being skos:Concept (a
+        class no data file is named for), in other.ttl.  Defined by the draft that
+        put them on the table, so that they pass the ontology's own checks
+        (ontology/checks/: a concept has a label, a definition, rdfs:isDefinedBy).
+        """
+        aspects = rng.sample(ASPECTS, rng.randint(*NEGOTIATION_TOPICS))
+        for j, aspect in enumerate(aspects):
+            local = f"topic-{neg.index:04d}-{j:02d}"
+            broader = TOPICS[rng.randrange(len(TOPICS))]
+            words = f"{aspect} {TOPIC_WORDS[broader]}"
+            node = (
+                Node()
+                .iri("a", "skos:Concept")
+                .iri("rdfs:isDefinedBy", f"kb:{neg.drafts[0].local}")
+                .iri("skos:broader", f"topic:{broader}")
+                .en(
+                    "skos:definition",
+                    f"What the parties to negotiation {neg.index} say about {words}.",
+                )
+                .iri("skos:inScheme", "pos:TopicScheme")
+                .en("skos:prefLabel", f"{words[0].upper()}{words[1:]} ({neg.index})")
+            )
+            neg.topics.append((f"kb:{local}", words))
+            self.files.add("other.ttl", local, node)
+
     def _meetings_and_appearances(
         self, neg: Negotiation, rng: random.Random, statements: int
     ) -> None:
@@ -556,7 +712,7 @@ class World:
                 .date("pos:date", day)
                 .iri("pos:format", f"fmt:{rng.choice(FORMATS)}")
                 .iri("pos:place", f"kb:{rng.choice(self.places)}")
-                .iri("pos:topic", f"topic:{rng.choice(TOPICS)}")
+                .iri("pos:topic", neg.topic(rng)[0])
                 .en(
                     "pos:outcome",
                     rng.choice(["No agreement.", "Talks to continue.", "Progress “in principle”."]),
@@ -622,24 +778,29 @@ class World:
                 evidence(f"kb:{neg.sources[0].local}", excerpt="the draft proposals"),
             )
         )
+        for draft in neg.drafts:
+            proposal.iri("pos:setOutIn", f"kb:{draft.local}")
         self.files.add("demands.ttl", neg.proposal, proposal)
         for i in range(count):
             local = ANCHOR_DEMAND if (neg.index, i) == (0, 0) else f"demand-{neg.index:04d}-{i:04d}"
             by, to = (maker, addressee) if i % 3 else tuple(rng.sample(neg.parties, 2))
-            topic = "nato-enlargement" if local == ANCHOR_DEMAND else rng.choice(TOPICS)
+            if local == ANCHOR_DEMAND:
+                topic, words = "topic:nato-enlargement", TOPIC_WORDS["nato-enlargement"]
+            else:
+                topic, words = neg.topic(rng)
             node = (
                 Node()
                 .iri("a", "pos:Demand")
                 .iri("pos:madeBy", f"kb:{by.local}")
                 .iri("pos:addressedTo", f"kb:{to.local}")
-                .iri("pos:topic", f"topic:{topic}")
-                .en("pos:summary", f"No further steps on {TOPIC_WORDS[topic]} without guarantees.")
-                .en("rdfs:label", f"Demand {neg.index}.{i} on {TOPIC_WORDS[topic]}")
+                .iri("pos:topic", topic)
+                .en("pos:summary", f"No further steps on {words} without guarantees.")
+                .en("rdfs:label", f"Demand {neg.index}.{i} on {words}")
                 .blank(
                     "pos:evidence",
                     evidence(
                         f"kb:{rng.choice(neg.sources).local}",
-                        quote=rng.choice(QUOTES).format(t=TOPIC_WORDS[topic]),
+                        quote=rng.choice(QUOTES).format(t=words),
                     ),
                 )
             )
@@ -647,6 +808,9 @@ class World:
                 node.iri("pos:refines", f"kb:{neg.demands[rng.randrange(len(neg.demands))]}")
             if by is maker and rng.random() < 0.4:
                 node.iri("pos:partOf", f"kb:{neg.proposal}")
+                if rng.random() < 0.5:  # and the draft it was sent in (dated at the start)
+                    draft = next((d for d in neg.drafts if d.to is to), neg.drafts[0])
+                    node.iri("pos:statedIn", f"kb:{draft.local}")
             if len(neg.parties) > 2 and rng.random() < 0.2 and local != ANCHOR_DEMAND:
                 other = next(p for p in neg.parties if p is not by and p is not to)
                 node.iri("pos:addressedTo", f"kb:{other.local}")
@@ -725,7 +889,7 @@ def statement(
     """One statement of about 13 triples, dated consistently with its source and role."""
     speaker = rng.choice(neg.people)
     others = [p for p in neg.parties if p is not speaker.party]
-    topic = rng.choice(TOPICS)
+    topic, words = neg.topic(rng)
     node = (
         Node()
         .iri("a", "pos:Statement")
@@ -734,10 +898,9 @@ def statement(
         .iri("pos:onBehalfOf", f"kb:{speaker.party.local}")
         .iri("pos:addressedTo", f"kb:{rng.choice(others).local}")
         .iri("pos:stance", f"stance:{rng.choice(STANCES)}")
-        .iri("pos:topic", f"topic:{topic}")
-        .en("rdfs:label", f"{speaker.label} on {TOPIC_WORDS[topic]} ({local[-6:]})")
+        .iri("pos:topic", topic)
+        .en("rdfs:label", f"{speaker.label} on {words} ({local[-6:]})")
     )
-    words = TOPIC_WORDS[topic]
     paraphrase = rng.choice(PARAPHRASES).format(t=words) if rng.random() < 0.5 else None
     node.blank(
         "pos:evidence",
@@ -773,6 +936,10 @@ def statement(
         node.iri("pos:targetScope", rng.choice(["scope:whole", "scope:unspecified-part"]))
     elif target < 0.7 and earlier:
         node.iri("pos:target", f"kb:{rng.choice(earlier)}")
+    elif 0.7 <= target < 0.73:  # a document sent or published by then
+        sent = [d.local for d in neg.documents if d.day is not None and d.day <= latest]
+        if sent:
+            node.iri("pos:target", f"kb:{rng.choice(sent)}")
     return node, own_date
 
 

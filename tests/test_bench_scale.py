@@ -1,4 +1,4 @@
-"""bench/scale.py picks a typical speaker for the queries about one node."""
+"""bench/scale.py picks a typical speaker and a typical topic for its variants."""
 
 from __future__ import annotations
 
@@ -28,6 +28,26 @@ def test_typical_speaker_speaks_in_few_statements(tmp_path: Path) -> None:
         assert typical["params"] == {"node": speaker}
         assert typical["bindings"]["_node_iri"] == ["iri", speaker]
         assert specs[name]["params"] == {}
+
+
+def test_typical_topic_is_a_negotiation_topic_with_few_statements(tmp_path: Path) -> None:
+    bench_module("synth").write_base(tmp_path / "kb", 4000, seed=1, part_bytes=100_000)
+    scale = bench_module("scale")
+    topic = scale.typical_topic(tmp_path / "kb")
+    assert topic is not None and topic.startswith(scale.KB_IRI + "topic-")
+    assert scale.typical_topic(tmp_path / "kb") == topic  # read from the files: the same
+
+    specs = {q["label"]: q for q in scale.saved_queries(tmp_path / "kb")}
+    for name in scale.TYPICAL_TOPIC_QUERIES:
+        typical = specs[f"{name} (one topic)"]
+        assert typical["params"] == {"topic": topic}
+        assert typical["bindings"]["_topic_iri"] == ["iri", topic]
+        assert specs[name]["params"] == {}
+
+    kb = KnowledgeBase.open(tmp_path / "kb")
+    everywhere = len(kb.query("statements-by-topic").to_dicts())  # topic:nato-enlargement
+    mine = len(kb.query("statements-by-topic", topic=topic).to_dicts())
+    assert 1 <= mine <= everywhere // 2  # selective, where the default is a share of the base
 
 
 def test_run_peak_times_the_command_not_its_wrapper() -> None:
