@@ -120,6 +120,23 @@ def test_nothing_is_begun_for_a_memory_store_a_missing_store_or_an_interrupted_a
         startup.open_store_ahead(["--kb", str(wrong), "query", "documents"])
 
 
+def test_nothing_is_begun_while_a_writer_holds_the_lock(
+    base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command waits for the writer where it always has, its arguments checked
+    first: the guess made before typer never waits."""
+    monkeypatch.delenv("POSITIONS_STORE", raising=False)
+    writer = os.open(base / STORE_LOCK, os.O_RDWR)
+    try:
+        fcntl.flock(writer, fcntl.LOCK_EX)
+        startup.open_store_ahead(["--kb", str(base), "query", "documents"])
+        assert not _begun(base)
+    finally:
+        os.close(writer)
+    startup.open_store_ahead(["--kb", str(base), "query", "documents"])
+    assert _begun(base)
+
+
 def test_the_store_takes_the_open_over(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("POSITIONS_STORE", raising=False)
     startup.open_store_ahead(["--kb", str(base), "query", "documents"])

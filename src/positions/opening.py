@@ -26,16 +26,19 @@ _begun: dict[str, tuple[int | None, Opening]] = {}
 _begun_lock = threading.Lock()
 
 
-def lock_shared(lock_path: Path) -> int | None:
+def lock_shared(lock_path: Path, *, wait: bool = True) -> int | None:
     """Take a shared ``flock`` on ``lock_path``; the descriptor holding it (None on
-    Windows, where readers do not lock).  Closing the descriptor releases it."""
+    Windows, where readers do not lock).  Closing the descriptor releases it.
+
+    Without ``wait``, raises BlockingIOError at once if a writer holds the lock.
+    """
     try:
         import fcntl
     except ImportError:
         return None
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        fcntl.flock(fd, fcntl.LOCK_SH if wait else fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BaseException:
         os.close(fd)
         raise
@@ -65,12 +68,17 @@ class Opening:
 
 
 def begin(data_path: Path, lock_path: Path) -> None:
-    """Take the shared lock and begin opening the store at ``data_path``, if it exists
-    and no open of it is begun already; :func:`take` hands both over."""
+    """Take the shared lock and begin opening the store at ``data_path``, if it exists,
+    no open of it is begun already and no writer holds the lock (the command then
+    waits for it where it always has, with its arguments checked first);
+    :func:`take` hands both over."""
     with _begun_lock:
         if str(data_path) in _begun or not data_path.is_dir():
             return
-        fd = lock_shared(lock_path)
+        try:
+            fd = lock_shared(lock_path, wait=False)
+        except BlockingIOError:
+            return
         _begun[str(data_path)] = (fd, Opening(str(data_path)))
 
 

@@ -4,8 +4,9 @@ Importing typer and the command line takes about 50 ms, as long as opening the
 on-disk store of a base of a million statements.  So the script first reads, from
 the words of the command line alone, which command runs and on which base, and
 for a ``query`` on a base whose store is on disk it begins opening the store in a
-thread (:mod:`positions.opening`) before it imports the rest.  The store is
-checked against the files before anything is read from it, as always
+thread (:mod:`positions.opening`) before it imports the rest, unless a writer
+holds the store's lock (it never waits here).  The store is checked against the
+files before anything is read from it, as always
 (:meth:`positions.store.DiskStore.open`).
 
 This reading is only a guess at what typer will decide: when it is wrong (a word
