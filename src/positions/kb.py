@@ -107,11 +107,9 @@ class KnowledgeBase:
         an interrupted add must be finished first; the files are checked by
         :attr:`store` as always, and the store reloaded if they changed.
         """
-        from positions.layout import JOURNAL_NAME
-
         if "store" in self.__dict__ or self._disk is not None:
             return
-        if (self.layout.data_dir / JOURNAL_NAME).exists() or self.store_kind != "disk":
+        if self.layout.add_interrupted() or self.store_kind != "disk":
             return
         from positions import store as stores
 
@@ -125,9 +123,7 @@ class KnowledgeBase:
         with a journal that says how to finish; reading the base then would mix
         the two.  Finishing it, under the writers' lock, is always safe.
         """
-        from positions.layout import JOURNAL_NAME
-
-        if (self.layout.data_dir / JOURNAL_NAME).exists():
+        if self.layout.add_interrupted():
             from positions import opening
             from positions.merge import base_lock, recover
 

@@ -101,6 +101,10 @@ class Layout:
         """The size of the data files together."""
         return sum(p.stat().st_size for p in self.data_files())
 
+    def add_interrupted(self) -> bool:
+        """True when an add left its journal in data/: it must be finished first."""
+        return (self.data_dir / JOURNAL_NAME).exists()
+
     def is_large(self) -> bool:
         """True from :data:`LARGE_BASE_BYTES` of data files."""
         # Counted until the limit is passed: every command asks, and a large base

@@ -67,13 +67,13 @@ def open_store_ahead(args: list[str]) -> None:
     if os.environ.get("POSITIONS_STORE") not in (None, "", "disk"):
         return
     from positions.errors import PositionsError
-    from positions.layout import JOURNAL_NAME, STORE_DATA, STORE_LOCK, locate_base
+    from positions.layout import STORE_DATA, STORE_LOCK, Layout, locate_base
 
     try:
         root = locate_base(kb_option(args))
     except PositionsError:
         return  # reported by the command
-    if (root / "data" / JOURNAL_NAME).exists():
+    if Layout(root).add_interrupted():
         return  # an interrupted add is finished first, under the writers' lock
     from positions import opening
 

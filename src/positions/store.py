@@ -50,13 +50,11 @@ import pyoxigraph as ox
 from positions import opening, rdfio
 from positions.errors import InputError, Position, UsageError
 from positions.layout import LARGE_BASE_BYTES, STORE_DATA, STORE_DIR, STORE_LOCK, Layout
-from positions.opening import Opening
 from positions.progress import ByteProgress, Stages
 
 KINDS = ("memory", "disk")
 ENV_VAR = "POSITIONS_STORE"
 CONFIG_NAME = "positions.toml"
-CACHE_DIR = STORE_DIR
 MANIFEST_VERSION = 1
 LOCK_TIMEOUT = 600.0  # seconds: the first load of a very large base takes minutes
 # Each bulk load adds files that overlap the others' keys; after loading this
@@ -280,13 +278,13 @@ class DiskStore:
 
     def __init__(self, root: Path, files: Callable[[], list[tuple[Path, str]]]) -> None:
         self.root = root
-        self.folder = root / CACHE_DIR
+        self.folder = root / STORE_DIR
         self.files = files  # called anew at each check: files come and go
         self.store: ox.Store | None = None
         self.reloaded: list[str] = []  # files (re)loaded by the last open or refresh
         self.restamped: list[str] = []  # files whose stat changed but not their bytes
         self._shared: int | None = None  # the fd holding the shared lock
-        self._opening: Opening | None = None  # a read-only open begun ahead (begin_open)
+        self._opening: opening.Opening | None = None  # a read-only open begun ahead (begin_open)
 
     @property
     def manifest_path(self) -> Path:
@@ -316,7 +314,7 @@ class DiskStore:
             self._shared, self._opening = begun
         elif self.data_path.is_dir():
             self._lock_shared()
-            self._opening = Opening(str(self.data_path))
+            self._opening = opening.Opening(str(self.data_path))
 
     def open(self) -> ox.Store:
         """The store, brought in step with the files first if they changed."""
