@@ -48,7 +48,7 @@ if result.type == "SELECT":
 
 
 def pick_query(kb_path: Path, wanted: str | None) -> str:
-    from positions.kb import KnowledgeBase
+    from positions.base.kb import KnowledgeBase
 
     names = KnowledgeBase.open(kb_path).catalogue.names()
     if wanted:
@@ -64,9 +64,9 @@ def floor_spec(kb_path: Path, name: str) -> dict:
     """What the bare script needs: the files, the query text, its default bindings."""
     import pyoxigraph as ox
 
-    from positions.kb import KnowledgeBase
-    from positions.namespaces import PREFIXES
-    from positions.sparql import bind
+    from positions.base.kb import KnowledgeBase
+    from positions.rdf.namespaces import PREFIXES
+    from positions.sparql.prepare import bind
 
     kb = KnowledgeBase.open(kb_path)
     query = kb.catalogue.get(name)

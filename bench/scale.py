@@ -187,7 +187,7 @@ def measure_load(base: Path, store: str) -> dict:
     if store == "disk":
         shutil.rmtree(base / ".positions-cache", ignore_errors=True)
     code = (
-        "import time,json,sys;from positions.kb import KnowledgeBase;"
+        "import time,json,sys;from positions.base.kb import KnowledgeBase;"
         f"kb=KnowledgeBase.open({str(base)!r},store={store!r});t=time.perf_counter();"
         "kb.store;d=time.perf_counter()-t;"  # the open alone: counting 15M quads takes seconds
         "print(json.dumps({'triples':len(kb.store),'load':d}))"
@@ -218,7 +218,7 @@ KB_IRI = "https://w3id.org/positions/id/"
 
 def saved_queries(base: Path) -> list[dict]:
     sys.path.insert(0, str(ROOT / "src"))
-    from positions.kb import KnowledgeBase
+    from positions.base.kb import KnowledgeBase
 
     queries = []
     speaker, topic = typical_speaker(base), typical_topic(base)
@@ -236,8 +236,8 @@ def _query_spec(query: object, params: dict[str, str], variant: str = "") -> dic
     (query.run), for the direct runs, and the parameters for the command line."""
     import pyoxigraph as ox
 
-    from positions.namespaces import PREFIXES
-    from positions.sparql import bind, project_parameters, rewrite_bound
+    from positions.rdf.namespaces import PREFIXES
+    from positions.sparql.prepare import bind, project_parameters, rewrite_bound
 
     substitutions = bind(query, params, PREFIXES)
     bound = [variable.value for variable in substitutions]
@@ -285,8 +285,8 @@ def _first_in_statements(base: Path, pattern: str) -> str | None:
 
 
 def measure_queries(base: Path, store: str, queries: list[dict], timeout: float) -> list[dict]:
-    from positions.kb import KnowledgeBase
-    from positions.namespaces import PREFIXES
+    from positions.base.kb import KnowledgeBase
+    from positions.rdf.namespaces import PREFIXES
 
     kb = KnowledgeBase.open(base, store="memory")
     files = [
@@ -412,7 +412,7 @@ _REFRESH = r"""
 import json, shutil, sys, time, tempfile
 from pathlib import Path
 import pyoxigraph as ox
-from positions import rdfio
+from positions.rdf import rdfio
 base, batch = Path(sys.argv[1]), Path(sys.argv[2])
 folder = Path(tempfile.mkdtemp(dir=base / ".positions-cache"))
 shutil.copytree(base / ".positions-cache" / "store" / "oxigraph", folder / "oxigraph")
@@ -429,7 +429,7 @@ shutil.rmtree(folder)
 print(json.dumps({"open_rw": opened - start, "extend": done - opened, "triples": len(triples)}))
 """
 _OPEN = (
-    "import sys;from positions.kb import KnowledgeBase;"
+    "import sys;from positions.base.kb import KnowledgeBase;"
     "len(KnowledgeBase.open(sys.argv[1],store='disk').store)"
 )
 

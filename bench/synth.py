@@ -5,7 +5,7 @@
 writes a complete base folder: ``ontology/`` and ``queries/`` copied from this
 repository, and ``data/`` in the layout ``positions add`` keeps (one file per
 family of classes, then numbered parts of about a megabyte once a family's file
-is full: ``data/statements/00001.ttl``, ...; see :mod:`positions.datafiles`), plus, with
+is full: ``data/statements/00001.ttl``, ...; see :mod:`positions.base.datafiles`), plus, with
 ``--batch K``, ``new-statements.ttl``: K new statements that link to nodes
 already in the base, ready for ``positions add``.
 
@@ -34,7 +34,7 @@ saved query has rows on a generated base.
 
 Deterministic: the same ``--statements`` and ``--seed`` give byte-identical
 files.  The Turtle is written directly, as text, in exactly the layout of the
-project's canonical writer (:func:`positions.datafiles.render_data_file`, which
+project's canonical writer (:func:`positions.base.datafiles.render_data_file`, which
 would take minutes on millions of triples): subjects sorted by IRI, ``a``
 first, predicates sorted by written name, inline blank nodes.  tests/test_synth.py
 checks the bytes against the canonical writer on a small base.
@@ -58,8 +58,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from positions.datafiles import PART_BYTES, PART_DIGITS, header_for  # noqa: E402
-from positions.namespaces import PREFIXES  # noqa: E402
+from positions.base.datafiles import PART_BYTES, PART_DIGITS, header_for  # noqa: E402
+from positions.rdf.namespaces import PREFIXES  # noqa: E402
 
 STATEMENTS_PER_NEGOTIATION = 2000
 INDENT = "    "
@@ -315,7 +315,7 @@ class Files:
     def write(self, data_dir: Path, part_bytes: int = PART_BYTES) -> None:
         """Each class's blocks, sorted, in its file and then in numbered parts.
 
-        As ``positions add`` would have left them (positions.datafiles): the
+        As ``positions add`` would have left them (positions.base.datafiles): the
         class file takes blocks until it reaches ``part_bytes``, then
         ``<class>/00001.ttl`` does, and so on.
         """

@@ -13,10 +13,10 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
-from positions.datafiles import render_data_file
-from positions.kb import KnowledgeBase
-from positions.merge import JOURNAL_NAME, TEMP_PREFIX, commit, recover
+from positions.adding.merge import JOURNAL_NAME, TEMP_PREFIX, commit, recover
+from positions.base.datafiles import render_data_file
+from positions.base.kb import KnowledgeBase
+from positions.cli.app import app
 from support import tree_digest
 
 runner = CliRunner()

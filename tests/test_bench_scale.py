@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from positions.kb import KnowledgeBase
+from positions.base.kb import KnowledgeBase
 from support import bench_module
 
 

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from positions import KnowledgeBase
-from positions.report import build_report
-from positions.web import Site, make_server
+from positions.output.html_report import build_report
+from positions.web.server import Site, make_server
 from support import KB, REPO
 
 CHROMIUM = Path("/usr/bin/chromium")

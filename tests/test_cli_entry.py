@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app, app_for
-from positions.startup import command_name as _command_name
+from positions.cli.app import app, app_for
+from positions.cli.startup import command_name as _command_name
 from support import REPO
 
 runner = CliRunner()

@@ -17,9 +17,9 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
-from positions.kb import KnowledgeBase
-from positions.merge import JOURNAL_NAME, TEMP_PREFIX
+from positions.adding.merge import JOURNAL_NAME, TEMP_PREFIX
+from positions.base.kb import KnowledgeBase
+from positions.cli.app import app
 from support import REPO
 
 runner = CliRunner()

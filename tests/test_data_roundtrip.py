@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from positions.datafiles import render_data_file
+from positions.base.datafiles import render_data_file
 from support import files
 
 DATA_FILES = files("data")

@@ -7,7 +7,7 @@ import re
 import pytest
 from typer.main import get_command
 
-from positions.cli import app
+from positions.cli.app import app
 from support import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -14,10 +14,11 @@ from pyld import jsonld
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from positions import export as export_module
-from positions.cli import app
+from positions.base.kb import KnowledgeBase
+from positions.cli.app import app
 from positions.errors import UsageError
-from positions.export import (
+from positions.output import export as export_module
+from positions.output.export import (
     DATASET,
     Format,
     collect_graphs,
@@ -26,7 +27,6 @@ from positions.export import (
     export,
     write_atomically,
 )
-from positions.kb import KnowledgeBase
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exportbase"
 REPO = Path(__file__).resolve().parents[1]
@@ -155,7 +155,7 @@ def test_the_shipped_context_file_matches_the_prefixes() -> None:
     shipped = (REPO / "ontology" / "context.jsonld").read_text(encoding="utf-8")
     assert shipped == context_text(), (
         "ontology/context.jsonld is out of date; regenerate it with "
-        "python -c 'from positions.export import context_text; "
+        "python -c 'from positions.output.export import context_text; "
         'open("ontology/context.jsonld", "w").write(context_text())\''
     )
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from positions.catalogue import DECORATORS, Catalogue, HeaderCache, SavedQuery
+from positions.base.catalogue import DECORATORS, Catalogue, HeaderCache, SavedQuery
+from positions.base.kb import KnowledgeBase
 from positions.errors import InputError
-from positions.kb import KnowledgeBase
 from support import REPO, copy_bundled
 
 QUERY = """#+ summary: Parties
@@ -137,7 +137,7 @@ def test_no_folder_is_made_for_the_cache(tmp_path: Path) -> None:
 def test_a_query_on_a_base_with_a_store_folder_needs_no_yaml(tmp_path: Path) -> None:
     base = copy_bundled(tmp_path / "base")
     run = (
-        "import sys; from positions.kb import KnowledgeBase;"
+        "import sys; from positions.base.kb import KnowledgeBase;"
         f"kb = KnowledgeBase.open({str(base)!r});"
         "rows = kb.query('documents').rows; print(len(rows), 'yaml' in sys.modules)"
     )

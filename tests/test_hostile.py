@@ -1,7 +1,7 @@
 """The 20 cases of HOSTILE.md, through the commands a user runs (issue 6, point 1).
 
 One table: case number -> command line -> expected exit code and message.  Every
-row runs ``positions`` (typer's CliRunner on :data:`positions.cli.app`, or a
+row runs ``positions`` (typer's CliRunner on :data:`positions.cli.app.app`, or a
 real process where a time limit or a crash must be observed) against a writable
 copy of the bundled base, and asserts:
 
@@ -34,7 +34,7 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
+from positions.cli.app import app
 from support import REPO, tree_digest
 
 runner = CliRunner()
@@ -521,7 +521,7 @@ def _every_data_file_parses(base: Path) -> None:
 
 
 def _holds(base: Path, name: str) -> bool:
-    from positions.kb import KnowledgeBase
+    from positions.base.kb import KnowledgeBase
 
     kb = KnowledgeBase.open(base)
     return bool(kb.query(f"ASK {{ kb:stmt-hostile-{name} pos:evidence/pos:source ?s }}"))

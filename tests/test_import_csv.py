@@ -8,10 +8,10 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
-from positions.csvimport import read_csv
-from positions.kb import KnowledgeBase
-from positions.turtle import serialize_turtle
+from positions.adding.csvimport import read_csv
+from positions.base.kb import KnowledgeBase
+from positions.cli.app import app
+from positions.rdf.turtle import serialize_turtle
 from support import REPO, tree_digest
 
 runner = CliRunner()
@@ -201,7 +201,7 @@ def test_dry_run_writes_nothing(base: Path) -> None:
 
 
 def test_every_column_is_documented() -> None:
-    from positions.csvimport import all_columns
+    from positions.adding.csvimport import all_columns
 
     text = (REPO / "docs" / "adding.md").read_text(encoding="utf-8")
     cells = [line.split("`")[1] for line in text.splitlines() if line.startswith("| `")]

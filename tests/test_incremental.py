@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from positions.incremental import validate_new
-from positions.kb import KnowledgeBase
-from positions.validate import validate
+from positions.base.kb import KnowledgeBase
+from positions.checking.incremental import validate_new
+from positions.checking.validate import validate
 from support import bench_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
 
 
 def _first(kb: KnowledgeBase, sparql: str) -> dict:
-    from positions.query import run
+    from positions.sparql.engine import run
 
     return run(kb, sparql, {}, row_limit=1).to_dicts()[0]
 

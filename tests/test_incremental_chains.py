@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from positions import KnowledgeBase
-from positions.validate import validate
+from positions.checking.validate import validate
 from support import REPO
 
 TTL = """@prefix kb: <https://w3id.org/positions/id/> .
@@ -42,7 +42,7 @@ def test_a_new_date_that_older_statements_postdate_is_caught(tmp_path: Path) -> 
     (on a small base validation is whole; `--all` forces it on any base)."""
     from typer.testing import CliRunner
 
-    from positions.cli import app
+    from positions.cli.app import app
 
     path = tmp_path / "published.ttl"
     path.write_text(PUBLISHED, encoding="utf-8")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from positions import KnowledgeBase
+from positions.adding.merge import JOURNAL_NAME, TEMP_PREFIX
 from positions.errors import NotABase
-from positions.merge import JOURNAL_NAME, TEMP_PREFIX
 
 
 def test_open_finds_the_folder_given(base: Path) -> None:

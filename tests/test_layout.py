@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from positions import layout
-from positions.kb import KnowledgeBase
-from positions.layout import RDF_SUFFIXES, Layout, _rdf_files
+from positions.base import layout
+from positions.base.kb import KnowledgeBase
+from positions.base.layout import RDF_SUFFIXES, Layout, _rdf_files
 
 
 def _glob(folder: Path, recursive: bool) -> list[Path]:

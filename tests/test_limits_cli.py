@@ -6,8 +6,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from positions import rdfio
-from positions.cli import app
+from positions.cli.app import app
+from positions.rdf import rdfio
 from support import REPO
 
 DEEP = "@prefix ex: <http://example.org/> .\nex:a ex:b [ ex:c [ ex:d [ ex:e 1 ] ] ] .\n"

@@ -8,9 +8,9 @@ import sys
 import pyoxigraph as ox
 import pytest
 
-from positions import ontodoc
-from positions.kb import KnowledgeBase
-from positions.namespaces import compact
+from positions.base.kb import KnowledgeBase
+from positions.output import ontodoc
+from positions.rdf.namespaces import compact
 from support import REPO
 
 PAGE = REPO / "docs" / "ontology.md"
@@ -91,7 +91,7 @@ def test_classes_used_in_the_data_have_an_example(page: str) -> None:
 
 
 def test_examples_are_valid_turtle(page: str) -> None:
-    from positions.namespaces import PREFIXES
+    from positions.rdf.namespaces import PREFIXES
 
     header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
     blocks = page.split("```turtle\n")[1:]
@@ -112,7 +112,7 @@ def test_check_reports_a_stale_page(tmp_path) -> None:
 def test_the_module_entry_point_agrees_in_a_fresh_process() -> None:
     # A fresh process loads blank nodes with new labels: the page must not depend on them.
     done = subprocess.run(
-        [sys.executable, "-m", "positions.ontodoc", str(REPO), "--check"],
+        [sys.executable, "-m", "positions.output.ontodoc", str(REPO), "--check"],
         capture_output=True,
         text=True,
         timeout=60,

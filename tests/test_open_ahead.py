@@ -1,4 +1,4 @@
-"""Opening the on-disk store ahead of need (positions.startup, positions.opening):
+"""Opening the on-disk store ahead of need (positions.cli.startup, positions.base.opening):
 begun only where it will be used, taken over by the store, never read before the
 files are checked, and never holding the readers' lock where a writer waits for it."""
 
@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from positions import opening, startup
-from positions.kb import KnowledgeBase
-from positions.layout import JOURNAL_NAME, STORE_DATA, STORE_LOCK
+from positions.base import opening
+from positions.base.kb import KnowledgeBase
+from positions.base.layout import JOURNAL_NAME, STORE_DATA, STORE_LOCK
+from positions.cli import startup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,10 +152,10 @@ def test_the_store_takes_the_open_over(base: Path, monkeypatch: pytest.MonkeyPat
 def test_a_file_changed_after_the_open_began_is_reloaded_first(
     base: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import positions.store
+    import positions.base.store
 
     # Were the store opened ahead still held, the reload would wait for its lock.
-    monkeypatch.setattr(positions.store, "LOCK_TIMEOUT", 5.0)
+    monkeypatch.setattr(positions.base.store, "LOCK_TIMEOUT", 5.0)
     startup.open_store_ahead(["--kb", str(base), "query", "documents"])
     edited = base / "data" / "parties.ttl"
     text = edited.read_text(encoding="utf-8")
@@ -187,20 +188,20 @@ def test_an_interrupted_add_is_finished_without_the_readers_lock_held(
 ) -> None:
     """A writer holding the writers' lock may be waiting for the readers' lock: a
     reader that waits for the writers' lock must not hold it (else both wait)."""
-    import positions.merge
+    import positions.adding.merge
 
     kb = KnowledgeBase.open(base, store="disk")
     startup.open_store_ahead(["--kb", str(base), "query", "documents"])  # a begun open
     kb.prefetch_store()  # and the knowledge base's own (it takes the begun one over)
     (base / "data" / JOURNAL_NAME).write_text('{"replace": []}', encoding="utf-8")
     seen = []
-    original = positions.merge.recover
+    original = positions.adding.merge.recover
 
     def recover(data_dir: Path) -> list[str]:
         seen.append(_lock_is_free(base))
         return original(data_dir)
 
-    monkeypatch.setattr(positions.merge, "recover", recover)
+    monkeypatch.setattr(positions.adding.merge, "recover", recover)
     assert kb.query("ASK { kb:finland a pos:State }").boolean
     assert seen == [True]
     assert not (base / "data" / JOURNAL_NAME).exists()
@@ -226,7 +227,7 @@ def test_the_command_line_answers_the_same_with_the_store_opened_ahead(base: Pat
             env={**os.environ, "POSITIONS_STORE": "disk"},
         )
 
-    ahead, not_ahead = run("positions.startup"), run("positions.cli")
+    ahead, not_ahead = run("positions.cli.startup"), run("positions.cli.app")
     assert ahead.returncode == 0, ahead.stderr
     assert ahead.stdout == not_ahead.stdout
     assert ahead.stdout.count("\n") > 3

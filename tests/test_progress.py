@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
-from positions.csvimport import import_csv
-from positions.kb import KnowledgeBase
-from positions.remote import push
+from positions.adding.csvimport import import_csv
+from positions.base.kb import KnowledgeBase
+from positions.cli.app import app
+from positions.remote.endpoint import push
 from support import REPO, copy_bundled, oxigraph_server
 
 CSV = REPO / "docs" / "examples" / "statements.csv"

@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from positions.cli import app
-from positions.kb import KnowledgeBase
-from positions.turtle import serialize_turtle
+from positions.base.kb import KnowledgeBase
+from positions.cli.app import app
+from positions.rdf.turtle import serialize_turtle
 from support import REPO, copy_bundled, tree_digest
 
 runner = CliRunner()

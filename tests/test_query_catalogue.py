@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from positions.catalogue import Catalogue, SavedQuery, nearest, parse_parameter
+from positions.base.catalogue import Catalogue, SavedQuery, nearest, parse_parameter
 from positions.errors import InputError, UsageError
-from positions.namespaces import PREFIXES
-from positions.sparql import check_syntax
+from positions.rdf.namespaces import PREFIXES
+from positions.sparql.prepare import check_syntax
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
+from positions.cli.app import app
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 SRC = Path(__file__).parents[1] / "src"

@@ -11,11 +11,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from positions.catalogue import SavedQuery
+from positions.base.catalogue import SavedQuery
+from positions.base.kb import KnowledgeBase
 from positions.errors import InputError, UsageError
-from positions.kb import KnowledgeBase
-from positions.namespaces import PREFIXES
-from positions.sparql import bind, project_parameters, rewrite_bound
+from positions.rdf.namespaces import PREFIXES
+from positions.sparql.prepare import bind, project_parameters, rewrite_bound
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 D = "http://example.org/id/"

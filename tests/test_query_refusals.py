@@ -16,10 +16,10 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
+from positions.base.kb import KnowledgeBase
+from positions.cli.app import app
 from positions.errors import QueryRefused
-from positions.kb import KnowledgeBase
-from positions.sparql import inspect_query
+from positions.sparql.prepare import inspect_query
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 runner = CliRunner()
@@ -299,7 +299,7 @@ def test_rows_stopped_by_the_time_limit_leave_a_clean_error(tmp_path: Path) -> N
 def test_the_time_limit_error_holds_no_result_iterator(tmp_path: Path) -> None:
     # The deterministic half of the test above: whatever _evaluate raises when the time
     # is up goes to another thread, so its traceback must not keep the iterator alive.
-    from positions import query as engine
+    from positions.sparql import engine
 
     kb = KnowledgeBase.open(big_base(tmp_path, 100))
     text = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d }"  # 10,000 rows, in the files' graphs
@@ -319,7 +319,7 @@ def test_the_time_limit_error_holds_no_result_iterator(tmp_path: Path) -> None:
 def test_cross_join_rows_are_stopped_by_the_row_cap(tmp_path: Path) -> None:
     kb = KnowledgeBase.open(big_base(tmp_path, 100))
     from positions.errors import QueryLimitExceeded
-    from positions.query import run
+    from positions.sparql.engine import run
 
     text = "SELECT * WHERE { ?a ?p ?b . ?c ?q ?d }"  # 10,000 rows
     with pytest.raises(QueryLimitExceeded, match="more than 5,000 rows"):

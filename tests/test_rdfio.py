@@ -11,9 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from positions import rdfio
 from positions.errors import InputError
-from positions.rdfio import Limits, load_files, read_rdf
+from positions.rdf import rdfio
+from positions.rdf.rdfio import Limits, load_files, read_rdf
 
 PREFIXES = "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
 TRIPLE = "<http://ex.org/s> <http://ex.org/p> "

@@ -20,12 +20,11 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
+from positions.base.kb import KnowledgeBase
+from positions.cli.app import app
 from positions.errors import InputError, QueryRefused, UsageError
-from positions.export import export
-from positions.kb import KnowledgeBase
-from positions.query import run
-from positions.remote import (
+from positions.output.export import export
+from positions.remote.endpoint import (
     Credentials,
     RemoteError,
     check_url,
@@ -35,6 +34,7 @@ from positions.remote import (
     push,
     run_remote,
 )
+from positions.sparql.engine import run
 from support import REPO, oxigraph_server
 
 SECRET_PASSWORD = "pa55-w0rd-never-shown"
@@ -462,7 +462,7 @@ def recording_server() -> Iterator[Callable[..., tuple[str, list[dict]]]]:
 @pytest.mark.parametrize("name", _names())
 def test_every_saved_query_can_bind_all_its_parameters_remotely(kb, name: str) -> None:
     # A new saved query that filters on a parameter inside a nested group is caught here.
-    from positions.remote import prepare
+    from positions.remote.endpoint import prepare
 
     query = kb.catalogue.get(name)
     values = {"iri": "kb:russia", "date": "2022-01-10"}

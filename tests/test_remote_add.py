@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
-from positions.kb import KnowledgeBase
-from positions.merge import add
-from positions.remote import count_on_server, push
+from positions.adding.merge import add
+from positions.base.kb import KnowledgeBase
+from positions.cli.app import app
+from positions.remote.endpoint import count_on_server, push
 from support import REPO, free_port, oxigraph_server
 
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"

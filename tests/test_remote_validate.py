@@ -15,11 +15,11 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.cli import app
-from positions.incremental import validate_new
-from positions.kb import KnowledgeBase
-from positions.remote import RemoteError, push, request
-from positions.remote_store import RemoteStore, validate_remote
+from positions.base.kb import KnowledgeBase
+from positions.checking.incremental import validate_new
+from positions.cli.app import app
+from positions.remote.endpoint import RemoteError, push, request
+from positions.remote.store import RemoteStore, validate_remote
 from support import REPO, copy_bundled, oxigraph_server
 
 SHAPES = REPO / "tests" / "shapes"
@@ -95,8 +95,8 @@ def test_all_the_shape_fixtures_at_once(kb, endpoint) -> None:
 
 
 def test_the_extract_holds_the_same_triples_as_locally(kb, endpoint) -> None:
-    from positions.incremental import Extract, _inverse_predicates
-    from positions.validate import _SourceFile, _to_graph
+    from positions.checking.incremental import Extract, _inverse_predicates
+    from positions.checking.validate import _SourceFile, _to_graph
 
     files = [_SourceFile.read(SHAPES / n, n) for n in BAD]
     new = [q for f in files for q in f.quads]

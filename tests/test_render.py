@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from positions.kb import KnowledgeBase
-from positions.query import QueryResult
-from positions.render import (
+from positions.base.kb import KnowledgeBase
+from positions.output.render import (
     FormatMismatch,
     OutputFormat,
     default_format,
@@ -22,6 +21,7 @@ from positions.render import (
     render,
     tsv_term,
 )
+from positions.sparql.engine import QueryResult
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -223,7 +223,7 @@ def test_default_formats() -> None:
     assert default_format("describe", terminal=False) is OutputFormat.turtle
 
 
-# --- TSV: the bytes pyoxigraph's own writer gives (positions.stream writes with it) ---
+# --- TSV: the bytes pyoxigraph's own writer gives (positions.sparql.stream writes with it) ---
 
 _LEXICAL = st.text(alphabet='0123456789+-.eEtruefalsNIF \t\n\r"\\é\u2028\x01', max_size=8)
 _DATATYPES = st.sampled_from(

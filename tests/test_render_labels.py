@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from positions import KnowledgeBase
-from positions.render import OutputFormat, render
+from positions.output.render import OutputFormat, render
 from support import REPO
 
 

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.cli import app
-from positions.report import (
+from positions.cli.app import app
+from positions.output.html_report import (
     QUERIES_USED,
     STANCE_NS,
     ReportData,
@@ -227,7 +227,7 @@ def test_fast(kb: KnowledgeBase) -> None:
 
 def test_uses_only_saved_queries(kb: KnowledgeBase) -> None:
     assert set(QUERIES_USED) <= set(kb.catalogue.names())
-    assert "SELECT" not in Path(REPO / "src/positions/report.py").read_text()
+    assert "SELECT" not in Path(REPO / "src/positions/output/html_report.py").read_text()
 
 
 def test_strings_are_escaped() -> None:

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from positions import KnowledgeBase
-from positions.web import DEFAULT_HOST, Site, make_server, negotiate
+from positions.web.server import DEFAULT_HOST, Site, make_server, negotiate
 from support import KB, REPO
 
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -369,7 +369,7 @@ def test_cors_preflight(base_url: str) -> None:
 def test_binds_to_localhost_by_default() -> None:
     import inspect
 
-    from positions.commands.serve import serve_command
+    from positions.cli.commands.serve import serve_command
 
     assert DEFAULT_HOST == "127.0.0.1"
     assert inspect.signature(make_server).parameters["host"].default == "127.0.0.1"
@@ -382,7 +382,7 @@ def test_positions_query_endpoint_reads_this_server(
 ) -> None:
     from typer.testing import CliRunner
 
-    from positions.cli import app
+    from positions.cli.app import app
 
     remote = CliRunner().invoke(
         app, ["--kb", str(REPO), "query", "--endpoint", f"{base_url}/sparql", *args, "-f", "csv"]

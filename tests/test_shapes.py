@@ -20,7 +20,7 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 from typer.testing import CliRunner
 
-from positions.cli import app
+from positions.cli.app import app
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "shapes"
@@ -485,8 +485,8 @@ def test_a_node_level_message_belongs_to_one_constraint(shapes_graph: Graph) -> 
 
 
 def test_api_report_of_new_facts() -> None:
-    from positions.kb import KnowledgeBase
-    from positions.validate import validate as validate_api
+    from positions.base.kb import KnowledgeBase
+    from positions.checking.validate import validate as validate_api
 
     kb = KnowledgeBase.open(REPO)
     fixture = FIXTURES / "warning-statement-no-role.ttl"
@@ -498,7 +498,8 @@ def test_api_report_of_new_facts() -> None:
 
 def test_registering_the_command_imports_neither_rdflib_nor_pyshacl() -> None:
     code = (
-        "import sys, typer; import positions.commands.validate as c, positions.validate; "
+        "import sys, typer; import positions.cli.commands.validate as c; "
+        "import positions.checking.validate; "
         "c.register(typer.Typer()); "
         "print(sorted(m for m in ('rdflib', 'pyshacl') if m in sys.modules))"
     )

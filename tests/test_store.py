@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from positions.kb import KnowledgeBase
-from positions.store import store_kind
+from positions.base.kb import KnowledgeBase
+from positions.base.store import store_kind
 from support import bench_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,7 +166,7 @@ def test_store_kind_from_option_environment_and_settings(
 def test_a_large_base_is_on_disk_unless_told_otherwise(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from positions import layout
+    from positions.base import layout
 
     monkeypatch.delenv("POSITIONS_STORE", raising=False)
     (tmp_path / "data").mkdir()

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from positions import rdfio
-from positions import store as stores
+from positions.base import store as stores
+from positions.base.kb import KnowledgeBase
 from positions.errors import InputError
-from positions.kb import KnowledgeBase
+from positions.rdf import rdfio
 from support import REPO
 
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from positions.datafiles import (
+from positions.base.datafiles import (
     RDF_TYPE,
     class_file,
     file_for_types,
     render_data_file,
     superclasses,
 )
-from positions.kb import KnowledgeBase
+from positions.base.kb import KnowledgeBase
 from support import bench_module
 
 

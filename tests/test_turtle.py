@@ -10,7 +10,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from positions.turtle import blank_node_labels, escape_string, serialize_trig, serialize_turtle
+from positions.rdf.turtle import blank_node_labels, escape_string, serialize_trig, serialize_turtle
 
 SAMPLE = r"""
 @prefix kb: <https://w3id.org/positions/id/> .
@@ -200,7 +200,7 @@ def test_additions_merged_into_old_blocks_give_the_whole_text() -> None:
     """serialize_with_additions == serialize_turtle, for plain additions and the rest."""
     import random
 
-    from positions.turtle import serialize_turtle, serialize_with_additions
+    from positions.rdf.turtle import serialize_turtle, serialize_with_additions
     from support import REPO
 
     triples = [q.triple for q in ox.parse(path=str(REPO / "data" / "statements.ttl"))]

@@ -2,10 +2,10 @@
 
 Each test of ``tests/w3c/shacl/core`` (vendored: see tests/w3c/README.md) names
 a data graph and a shapes graph.  Both are read through the strict gate
-(:func:`positions.rdfio.read_rdf`, with the test's published URL as base, never
+(:func:`positions.rdf.rdfio.read_rdf`, with the test's published URL as base, never
 a local path), turned into rdflib graphs and validated exactly as
-``positions validate`` does it (:func:`positions.validate._to_graph` and
-:func:`positions.validate._run_shacl`: pyshacl with no inference, no SHACL-AF,
+``positions validate`` does it (:func:`positions.checking.validate._to_graph` and
+:func:`positions.checking.validate._run_shacl`: pyshacl with no inference, no SHACL-AF,
 warnings allowed).  The verdict, the number of results and the constraint
 components and severities of the results are compared with the expected report.
 
@@ -23,9 +23,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from positions import rdfio
-from positions import validate as validation
+from positions.checking import validate as validation
 from positions.errors import InputError
+from positions.rdf import rdfio
 
 ROOT = Path(__file__).parent / "w3c" / "shacl" / "core"
 BASE = "http://datashapes.org/sh/tests/core/"

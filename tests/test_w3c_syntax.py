@@ -1,7 +1,7 @@
 """The W3C Turtle and N-Triples syntax suites through the project's own gate.
 
 Every test of the two manifests under ``tests/w3c/`` (vendored: see
-tests/w3c/README.md) is read with :func:`positions.rdfio.read_rdf`, the one
+tests/w3c/README.md) is read with :func:`positions.rdf.rdfio.read_rdf`, the one
 function every file passes on its way into a base:
 
 * a positive syntax test loads;
@@ -29,8 +29,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from positions import rdfio
 from positions.errors import InputError
+from positions.rdf import rdfio
 
 W3C = Path(__file__).parent / "w3c"
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"

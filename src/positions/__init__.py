@@ -12,21 +12,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from positions.base.kb import KnowledgeBase
     from positions.errors import InputError, PositionsError, QueryRefused, UsageError
-    from positions.kb import KnowledgeBase
 
 __all__ = ["InputError", "KnowledgeBase", "PositionsError", "QueryRefused", "UsageError"]
 __version__ = "0.1.0"
 
 # Where each name of the API is defined.  Imported when first used (PEP 562), so
 # that importing one module of the package (the command line's first step,
-# positions.startup) does not import them all.
+# positions.cli.startup) does not import them all.
 _HOMES = {
     "InputError": "positions.errors",
     "PositionsError": "positions.errors",
     "QueryRefused": "positions.errors",
     "UsageError": "positions.errors",
-    "KnowledgeBase": "positions.kb",
+    "KnowledgeBase": "positions.base.kb",
 }
 
 

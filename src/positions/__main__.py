@@ -1,5 +1,5 @@
 """Run the command line tool as ``python -m positions``."""
 
-from positions.startup import main
+from positions.cli.startup import main
 
 main()

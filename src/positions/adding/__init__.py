@@ -1,0 +1,1 @@
+"""Adding facts: planning an addition against the base, applying it, CSV import, canonical form."""

@@ -1,0 +1,149 @@
+"""Where a knowledge base lives on disk, and which files make it up.
+
+A base is a folder with ``ontology/`` (vocabulary and concept schemes),
+``ontology/shapes/`` (SHACL), ``data/`` (facts) and ``queries/`` (saved SPARQL).
+This module only finds files; it reads none of them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from positions.errors import NotABase
+
+ENV_VAR = "POSITIONS_KB"
+RDF_SUFFIXES = (".ttl",)
+# From this much data a base is "large": its data files load through a byte
+# scan and pyoxigraph's parser instead of the full gate, into a store on disk
+# by default (positions.base.store).
+LARGE_BASE_BYTES = 20 * 1024 * 1024
+# The journal of an add in progress (positions.adding.merge), in data/: a reader that
+# finds one finishes the add first.  Here so that reading needs no import of merge.
+JOURNAL_NAME = ".positions-journal.json"
+# What positions derives from a base and can build again: the on-disk store, the
+# parsed query headers.  Never a source of truth; safe to delete.
+CACHE_ROOT = Path(".positions-cache")
+# The on-disk store (positions.base.store): its RocksDB folder, and the lock its readers
+# share.  Here so that the command line can open it ahead (positions.cli.startup).
+STORE_DIR = CACHE_ROOT / "store"
+STORE_DATA = STORE_DIR / "oxigraph"
+STORE_LOCK = STORE_DIR / "store.lock"
+
+
+def is_base(folder: Path) -> bool:
+    """True when ``folder`` is laid out as a knowledge base."""
+    return all((folder / part).is_dir() for part in ("ontology", "data", "queries"))
+
+
+def bundled_base() -> Path:
+    """The base shipped with the package (inside the wheel, or the source checkout)."""
+    inside_wheel = Path(__file__).parents[1] / "_base"
+    if is_base(inside_wheel):
+        return inside_wheel
+    checkout = Path(__file__).resolve().parents[3]
+    if is_base(checkout):
+        return checkout
+    raise NotABase("the bundled knowledge base is missing from this installation")
+
+
+def locate_base(explicit: Path | str | None = None) -> Path:
+    """Pick the base: ``explicit``, else $POSITIONS_KB, else the current folder, else bundled."""
+    for candidate, origin in ((explicit, "--kb"), (os.environ.get(ENV_VAR), f"${ENV_VAR}")):
+        if candidate:
+            folder = Path(candidate).expanduser()
+            if not folder.is_dir():
+                raise NotABase(f"{origin} {folder}: no such folder")
+            if not is_base(folder):
+                raise NotABase(
+                    f"{origin} {folder}: not a knowledge base "
+                    "(it needs ontology/, data/ and queries/ folders)"
+                )
+            return folder.resolve()
+    if is_base(Path.cwd()):
+        return Path.cwd().resolve()
+    return bundled_base()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files of one base, in a stable (sorted) order."""
+
+    root: Path
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "ontology" / "shapes"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    def ontology_files(self) -> list[Path]:
+        return _rdf_files(self.ontology_dir, recursive=False)
+
+    def shapes_files(self) -> list[Path]:
+        return _rdf_files(self.shapes_dir, recursive=True)
+
+    def data_files(self) -> list[Path]:
+        return _rdf_files(self.data_dir, recursive=True)
+
+    def data_bytes(self) -> int:
+        """The size of the data files together."""
+        return sum(p.stat().st_size for p in self.data_files())
+
+    def add_interrupted(self) -> bool:
+        """True when an add left its journal in data/: it must be finished first."""
+        return (self.data_dir / JOURNAL_NAME).exists()
+
+    def is_large(self) -> bool:
+        """True from :data:`LARGE_BASE_BYTES` of data files."""
+        # Counted until the limit is passed: every command asks, and a large base
+        # passes it within its first few dozen files of its seven hundred.
+        total = 0
+        for path in _rdf_paths(self.data_dir, recursive=True):  # text: no pathlib
+            total += os.stat(path).st_size
+            if total >= LARGE_BASE_BYTES:
+                return True
+        return False
+
+    def query_files(self) -> list[Path]:
+        return sorted(self.queries_dir.glob("*.rq"))
+
+
+def _rdf_files(folder: Path, *, recursive: bool) -> list[Path]:
+    """The RDF files in ``folder`` (and below it when ``recursive``), sorted by path parts.
+
+    As ``folder.glob("**/*")`` picks them (symlinked files count, symlinked folders
+    are not entered), but with ``os.scandir``: a base of a million statements has
+    700 files, which pathlib took 10 ms to list on every command.
+    """
+    return [Path(path) for path in _rdf_paths(folder, recursive=recursive)]
+
+
+def _rdf_paths(folder: Path, *, recursive: bool) -> list[str]:
+    """:func:`_rdf_files` as text."""
+    found: list[tuple[tuple[str, ...], str]] = []
+
+    def visit(directory: str, parts: tuple[str, ...]) -> None:
+        try:
+            entries = list(os.scandir(directory))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return
+        for entry in entries:
+            if os.path.splitext(entry.name)[1] in RDF_SUFFIXES and entry.is_file():
+                found.append(((*parts, entry.name), entry.path))
+            elif recursive and entry.is_dir(follow_symlinks=False):
+                visit(entry.path, (*parts, entry.name))
+
+    visit(os.fspath(folder), ())
+    return [path for _, path in sorted(found)]

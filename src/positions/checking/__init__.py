@@ -1,0 +1,1 @@
+"""Validation: SHACL shapes and the checks beyond them, problems located in files."""

@@ -1,0 +1,35 @@
+"""One module per command; each exposes ``register(app)``.
+
+Commands import what they need inside their body, so that ``positions query``
+does not pay for pyshacl and ``positions validate`` does not pay for rendering.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+# Listed explicitly (not discovered) so that the help shows a stable order.
+COMMAND_MODULES = [
+    "query",
+    "validate",
+    "add",
+    "import_csv",
+    "fmt",
+    "export",
+    "push",
+    "report",
+    "serve",
+]
+
+
+def register_all(app: typer.Typer) -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"positions.cli.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"positions.cli.commands.{name}":
+                continue  # command not built yet
+            raise
+        module.register(app)

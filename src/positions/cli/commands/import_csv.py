@@ -1,0 +1,67 @@
+"""``positions import``: facts from a spreadsheet (CSV), merged as ``positions add`` merges.
+
+The work is in :mod:`positions.adding.csvimport` (reading, the column layout) and
+:mod:`positions.adding.merge` (plan, validate, commit).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+IMPORT_HELP = (
+    "Import statements, demands, meetings, media appearances or sources from a CSV file (one "
+    "row per node, the columns of docs/adding.md, 'Spreadsheets'). The rows become the same "
+    "triples as hand-written Turtle; then they are validated with the base and merged into "
+    "data/ exactly as `positions add` does: all or nothing, duplicates reported, conflicts "
+    "named.\n\n"
+    "What the rows are: the 'kind' column (statement, demand, meeting, media-appearance, "
+    "source), else --kind, else the file name (statements.csv, demands.csv, meetings.csv, "
+    "sources.csv). A row whose id repeats an earlier row's adds one more evidence to that "
+    "node.\n\n"
+    "Errors name the row and the column: docs/examples/statements.csv:3: column 'stance': ...\n\n"
+    "[bold]Exit codes[/bold]: 0 imported (or nothing new); 1 conflicts or violations; 2 a "
+    "cell or the file cannot be read.\n\n"
+    "[bold]Examples[/bold]\n\n"
+    "  positions import docs/examples/statements.csv --dry-run\n\n"
+    "  positions import coded-2022-01.csv --kind statement\n"
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import", help=IMPORT_HELP)(import_command)
+
+
+def import_command(
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE.csv", help="The CSV file (UTF-8, comma-separated).")
+    ],
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="What every row is, when there is no 'kind' column: statement, demand, "
+            "meeting, media-appearance or source.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", "-n", help="Show what would be added, without writing."),
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings fail too: nothing is added.")
+    ] = False,
+) -> None:
+    from positions.adding.csvimport import import_csv
+    from positions.cli import app as cli
+    from positions.errors import PositionsError
+
+    try:
+        outcome = import_csv(cli.open_kb(), file, kind=kind, dry_run=dry_run, strict=strict)
+    except PositionsError as error:
+        cli.fail(error)
+        return
+    sys.stdout.write(outcome.to_text())

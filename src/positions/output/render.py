@@ -1,0 +1,418 @@
+"""Print a query result: a table for people, CSV/TSV/JSON/Markdown for programs, RDF for graphs.
+
+One entry point, :func:`render`, picks the writer for a format.  Only the
+standard library is imported at the top (plus ``rich`` inside the table
+writer), so that ``positions query`` pays for what it prints and nothing more.
+
+Row formats follow the W3C specifications where there is one: SPARQL 1.1 Query
+Results JSON, CSV and TSV.  CONSTRUCT and DESCRIBE give Turtle (triples sorted,
+so that the same result always prints the same), N-Triples or JSON-LD.
+
+Text meant for a terminal (the table and Markdown always; other formats when
+standard output is a terminal) has its control characters and bidirectional
+overrides escaped: a literal holding ``\\x1b[2J`` or U+202E must not clear the
+screen or reverse what follows (HOSTILE.md, case 16).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from positions.sparql.engine import QueryResult
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+LABEL_PREDICATES = (
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+)
+# Characters that reorder or hide text on a terminal (Unicode bidi controls).
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+class OutputFormat(StrEnum):
+    """What ``--format`` accepts."""
+
+    table = "table"
+    csv = "csv"
+    tsv = "tsv"
+    json = "json"
+    md = "md"
+    turtle = "turtle"
+    ntriples = "ntriples"
+    jsonld = "jsonld"
+
+
+ROW_FORMATS = (
+    OutputFormat.table,
+    OutputFormat.csv,
+    OutputFormat.tsv,
+    OutputFormat.json,
+    OutputFormat.md,
+)
+GRAPH_FORMATS = (OutputFormat.turtle, OutputFormat.ntriples, OutputFormat.jsonld)
+
+
+class FormatMismatch(ValueError):
+    """A format that does not fit the kind of result (CSV for a CONSTRUCT, ...)."""
+
+
+def default_format(kind: str, terminal: bool) -> OutputFormat:
+    """A table on a terminal, CSV in a pipe; Turtle for graphs either way."""
+    if kind in ("construct", "describe"):
+        return OutputFormat.turtle
+    return OutputFormat.table if terminal else OutputFormat.csv
+
+
+def render(
+    result: QueryResult,
+    fmt: OutputFormat,
+    *,
+    store: ox.Store | None = None,
+    terminal: bool = False,
+    width: int | None = None,
+) -> str:
+    """The text of ``result`` in ``fmt``; ``store`` gives the table its labels."""
+    fmt = OutputFormat(fmt)
+    if result.kind in ("construct", "describe"):
+        if fmt not in GRAPH_FORMATS:
+            raise FormatMismatch(
+                f"a {result.kind.upper()} query gives a graph: use --format turtle, "
+                f"ntriples or jsonld, not {fmt.value}"
+            )
+        text = _GRAPH_WRITERS[fmt](result)
+    elif fmt in GRAPH_FORMATS:
+        raise FormatMismatch(
+            f"a {result.kind.upper()} query gives "
+            f"{'true or false' if result.kind == 'ask' else 'rows'}: "
+            f"use --format table, csv, tsv, json or md, not {fmt.value}"
+        )
+    elif result.kind == "ask":
+        text = _ask(result, fmt)
+    else:
+        text = _ROW_WRITERS[fmt](result, store=store, width=width)
+    if terminal or fmt in (OutputFormat.table, OutputFormat.md):
+        text = escape_controls(text)
+    return text
+
+
+# --- Terminal safety --------------------------------------------------------------
+
+
+def escape_controls(text: str) -> str:
+    """Escape control characters (not newline, tab) and bidi controls: ``\\x1b``, ``\\u202e``."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char in "\n\t":
+            out.append(char)
+        elif char in BIDI_CONTROLS or char in "\u2028\u2029" or unicodedata.category(char) == "Cc":
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+# --- Terms as text ----------------------------------------------------------------
+
+
+def plain_value(term: Any) -> str:
+    """A term as CSV writes it: the IRI, the literal's text, ``_:id``; "" when unbound."""
+    import pyoxigraph as ox
+
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+def display_value(term: Any, prefixes: dict[str, str], labels: dict[str, str]) -> str:
+    """A term for people: ``Russia (kb:russia)``, literal text with a foreign language tag."""
+    import pyoxigraph as ox
+
+    from positions.rdf.namespaces import compact
+
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        short = compact(term.value, prefixes)
+        label = labels.get(term.value)
+        return f"{label} ({short})" if label else short
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if term.language and term.language != "en":
+        return f"{term.value} @{term.language}"
+    return term.value
+
+
+def labels_for(store: ox.Store | None, terms: list[Any]) -> dict[str, str]:
+    """The label of each IRI among ``terms``: skos:prefLabel, else rdfs:label; English first.
+
+    Index lookups on the store, not a query built from the IRIs: no text is
+    assembled from data, and the cost is a few microseconds an IRI.
+    """
+    import pyoxigraph as ox
+
+    if store is None:
+        return {}
+    labels: dict[str, str] = {}
+    predicates = [ox.NamedNode(p) for p in LABEL_PREDICATES]
+    for term in terms:
+        if not isinstance(term, ox.NamedNode) or term.value in labels:
+            continue
+        for predicate in predicates:
+            found = [q.object for q in store.quads_for_pattern(term, predicate, None, None)]
+            best = _best_label(found)
+            if best is not None:
+                labels[term.value] = best
+                break
+    return labels
+
+
+def _best_label(literals: list[Any]) -> str | None:
+    import pyoxigraph as ox
+
+    texts = [lit for lit in literals if isinstance(lit, ox.Literal)]
+    if not texts:
+        return None
+    rank = {"en": 0, None: 1}
+    texts.sort(key=lambda lit: (rank.get(lit.language, 2), lit.language or "", lit.value))
+    return texts[0].value
+
+
+# --- Rows ----------------------------------------------------------------------------
+
+
+def _table(result: QueryResult, *, store: ox.Store | None, width: int | None) -> str:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    terms = [term for row in result.rows for term in row.values()]
+    labels = labels_for(store, terms)
+    shown = _table_columns(result)
+    table = Table(show_lines=False, header_style="bold")
+    for name in shown:
+        table.add_column(name, overflow="fold")
+    for row in result.rows:
+        # Text(), not markup: a literal holding "[bold]" must print as written.
+        table.add_row(*(Text(display_value(row.get(v), result.prefixes, labels)) for v in shown))
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 120, color_system=None, highlight=False)
+    console.print(table)
+    count = len(result.rows)
+    note = f"{count} row{'s' if count != 1 else ''}"
+    if result.truncated:
+        note += " (more were cut off by --limit)"
+    return buffer.getvalue() + note + "\n"
+
+
+def _table_columns(result: QueryResult) -> list[str]:
+    """The columns a table shows: a ``xLabel`` column is left out when ``x`` holds
+    IRIs, since the table already writes the label beside each IRI (the other
+    formats keep every column, for programs)."""
+    names = set(result.variables)
+    iri_columns = {
+        v
+        for v in result.variables
+        if any(type(row.get(v)).__name__ == "NamedNode" for row in result.rows)
+    }
+    return [
+        v
+        for v in result.variables
+        if not (v.endswith("Label") and v[: -len("Label")] in names & iri_columns)
+    ]
+
+
+def _csv(result: QueryResult, **_: Any) -> str:
+    # SPARQL 1.1 Query Results CSV: header of names, plain values, CRLF line ends.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([plain_value(row.get(v)) for v in result.variables])
+    return buffer.getvalue()
+
+
+def _tsv(result: QueryResult, **_: Any) -> str:
+    # SPARQL 1.1 Query Results TSV: ?names, terms in SPARQL/N-Triples syntax (whose
+    # escapes keep tabs and newlines out of values), empty for unbound.
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join(tsv_term(row.get(v)) for v in result.variables))
+    return "\n".join(lines) + "\n"
+
+
+# Numbers and booleans whose text is Turtle's short form are written bare, as
+# SPARQL 1.1 TSV allows and pyoxigraph's own TSV writer does (positions.sparql.stream
+# writes with it: the two must give the same bytes).
+_TURTLE_SHORT_FORMS = {
+    XSD + "integer": r"[+-]?[0-9]+",
+    XSD + "decimal": r"[+-]?[0-9]*\.[0-9]+",
+    XSD + "double": r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+",
+    XSD + "boolean": r"true|false",
+}
+_TSV_ESCAPES = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r", '"': '\\"', "\\": "\\\\"})
+
+
+def tsv_term(term: Any) -> str:
+    """One term as SPARQL 1.1 TSV writes it; "" when unbound."""
+    import re
+
+    import pyoxigraph as ox
+
+    if term is None:
+        return ""
+    if not isinstance(term, ox.Literal):
+        return str(term)  # <iri>, _:id
+    quoted = '"' + term.value.translate(_TSV_ESCAPES) + '"'
+    if term.language:
+        return f"{quoted}@{term.language}"
+    datatype = term.datatype.value
+    short = _TURTLE_SHORT_FORMS.get(datatype)
+    if short is not None and re.fullmatch(short, term.value):
+        return term.value
+    return quoted if datatype == XSD_STRING else f"{quoted}^^<{datatype}>"
+
+
+def json_term(term: Any) -> dict[str, str]:
+    """One RDF term in SPARQL 1.1 Query Results JSON."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _json(result: QueryResult, **_: Any) -> str:
+    bindings = [
+        {v: json_term(term) for v, term in row.items() if term is not None} for row in result.rows
+    ]
+    document = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
+    return _dump_json(document)
+
+
+def _dump_json(document: Any) -> str:
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    # json leaves bidi controls raw; \\uXXXX escapes keep the same value and a safe screen.
+    for char in BIDI_CONTROLS | {"\u2028", "\u2029"}:
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text + "\n"
+
+
+def _md(result: QueryResult, *, store: ox.Store | None, **_: Any) -> str:
+    terms = [term for row in result.rows for term in row.values()]
+    labels = labels_for(store, terms)
+    lines = [
+        "| " + " | ".join(_md_cell(v) for v in result.variables) + " |",
+        "| " + " | ".join("---" for _ in result.variables) + " |",
+    ]
+    for row in result.rows:
+        cells = [
+            _md_cell(display_value(row.get(v), result.prefixes, labels)) for v in result.variables
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+    )
+
+
+def _ask(result: QueryResult, fmt: OutputFormat) -> str:
+    if fmt is OutputFormat.json:
+        return _dump_json({"head": {}, "boolean": bool(result.boolean)})
+    return "true\n" if result.boolean else "false\n"
+
+
+_ROW_WRITERS = {
+    OutputFormat.table: _table,
+    OutputFormat.csv: _csv,
+    OutputFormat.tsv: _tsv,
+    OutputFormat.json: _json,
+    OutputFormat.md: _md,
+}
+
+
+# --- Graphs --------------------------------------------------------------------------
+
+
+def sorted_triples(result: QueryResult) -> list[Any]:
+    return sorted(
+        set(result.triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object))
+    )
+
+
+def _used_prefixes(triples: list[Any], prefixes: dict[str, str]) -> dict[str, str]:
+    import pyoxigraph as ox
+
+    iris = {
+        term.value
+        for triple in triples
+        for term in (triple.subject, triple.predicate, triple.object)
+        if isinstance(term, ox.NamedNode)
+    }
+    # Datatypes are written with prefixes too, but plain and tagged strings carry none.
+    iris |= {
+        t.object.datatype.value
+        for t in triples
+        if isinstance(t.object, ox.Literal) and t.object.datatype.value not in _UNWRITTEN
+    }
+    return {p: ns for p, ns in sorted(prefixes.items()) if any(i.startswith(ns) for i in iris)}
+
+
+_UNWRITTEN = frozenset({XSD_STRING, RDF_LANG_STRING})
+
+
+def _turtle(result: QueryResult) -> str:
+    # The project's own writer: the same layout as data/ (sorted blocks, inline
+    # evidence, content-derived blank node labels), so CONSTRUCT output diffs well.
+    from positions.rdf.turtle import serialize_turtle
+
+    return serialize_turtle(sorted_triples(result), result.prefixes)
+
+
+def _ntriples(result: QueryResult) -> str:
+    import pyoxigraph as ox
+
+    text = ox.serialize(sorted_triples(result), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    # One triple a line: split at line feeds only, as str.splitlines would also cut
+    # a literal at a U+2028 or U+0085, which N-Triples leaves unescaped.
+    return "".join(line + "\n" for line in sorted(text.split("\n")[:-1]))
+
+
+def _jsonld(result: QueryResult) -> str:
+    import pyoxigraph as ox
+
+    text = ox.serialize(sorted_triples(result), format=ox.RdfFormat.JSON_LD).decode("utf-8")
+    return _dump_json(json.loads(text))
+
+
+_GRAPH_WRITERS = {
+    OutputFormat.turtle: _turtle,
+    OutputFormat.ntriples: _ntriples,
+    OutputFormat.jsonld: _jsonld,
+}

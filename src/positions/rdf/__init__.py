@@ -1,0 +1,1 @@
+"""RDF in and out: the input gate, literal checks, the canonical Turtle writer, namespaces."""

@@ -1,0 +1,1 @@
+"""SPARQL: checking a query, binding parameters, running it under limits, streaming answers."""

@@ -1,0 +1,1 @@
+"""The local web view and SPARQL endpoint of `positions serve`."""
