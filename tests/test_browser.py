@@ -1,9 +1,10 @@
 """The report and the server in a real browser: Debian's Chromium driven by Playwright.
 
-The tests install what they need (``pip install playwright``; ``apt-get install
-chromium`` when run as root on Debian) and skip, saying why, only where no
-browser can be had.  Playwright's own browser download is never used: it cannot
-be fetched here, and Debian's build is launched by path (see BROWSER.md).
+Nothing is installed by a test: Playwright comes with the test extras and
+``.ci/run`` installs Debian's Chromium (``apt-get install chromium``, as root);
+where either is missing the tests skip, saying why.  Playwright's own browser
+download is never used: it cannot be fetched here, and Debian's build is
+launched by path (see BROWSER.md).
 
 Screenshots of each main view go to ``bench/out/screenshots/`` (ignored by git);
 their paths are printed.
@@ -12,10 +13,6 @@ their paths are printed.
 from __future__ import annotations
 
 import importlib
-import os
-import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,41 +42,17 @@ CELL = f'td.cell[data-demand="{NATO}"][data-party="{US}"]'
 
 
 def _sync_api() -> Any:
-    """playwright.sync_api, installed with pip if missing; pytest.skip if that fails."""
+    """playwright.sync_api (a test dependency); pytest.skip, saying why, if missing."""
     try:
         return importlib.import_module("playwright.sync_api")
     except ImportError:
-        pass
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "playwright"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    importlib.invalidate_caches()
-    try:
-        return importlib.import_module("playwright.sync_api")
-    except ImportError:
-        pytest.skip(
-            f"Playwright is not installed and pip could not install it: {done.stderr[-300:]}"
-        )
+        pytest.skip("Playwright is not installed: pip install -e '.[test]' installs it")
 
 
 def _chromium() -> Path:
-    """Debian's Chromium, installed with apt-get if missing; pytest.skip if that fails."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    if not shutil.which("apt-get"):
-        pytest.skip(f"no browser: {CHROMIUM} is missing and there is no apt-get to install it")
-    if os.geteuid() != 0:
-        pytest.skip(f"no browser: {CHROMIUM} is missing and installing it needs root")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        done = subprocess.run(command, capture_output=True, text=True, timeout=900, env=env)
-        if done.returncode != 0:
-            pytest.skip(f"no browser: `{' '.join(command)}` failed: {done.stderr[-300:]}")
+    """Debian's Chromium (.ci/run installs it); pytest.skip, saying why, if missing."""
     if not CHROMIUM.exists():
-        pytest.skip(f"no browser: apt-get installed chromium but {CHROMIUM} is missing")
+        pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install chromium; see .ci/run)")
     return CHROMIUM
 
 

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from positions.cli.app import app, app_for
-from positions.cli.startup import command_name as _command_name
+from positions.cli.argv import command_name as _command_name
 from support import REPO
 
 runner = CliRunner()

@@ -18,7 +18,7 @@ import pytest
 from positions.base import opening
 from positions.base.kb import KnowledgeBase
 from positions.base.layout import JOURNAL_NAME, STORE_DATA, STORE_LOCK
-from positions.cli import startup
+from positions.cli import argv, startup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,7 +68,7 @@ def _lock_is_free(root: Path) -> bool:
     ],
 )
 def test_the_base_is_the_last_kb_among_the_global_options(args: list[str], kb: str) -> None:
-    assert startup.kb_option(args) == kb
+    assert argv.kb_option(args) == kb
 
 
 def test_a_query_on_a_disk_base_begins_the_open(

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from positions.cli.startup import command_name
+from positions.cli.argv import command_name
 from positions.errors import PositionsError
 
 APP_SETTINGS: dict = {

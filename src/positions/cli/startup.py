@@ -19,42 +19,10 @@ from __future__ import annotations
 import os
 import sys
 
-# The global options that take a value (the next argument, or after "=").
-VALUED_OPTIONS = frozenset({"--kb", "--max-input-bytes", "--max-nesting", "--max-number-digits"})
+from positions.cli.argv import command_name, kb_option
+
 # The commands that read the store as soon as they start, and read nothing else first.
 OPEN_AHEAD_COMMANDS = frozenset({"query"})
-
-
-def command_name(args: list[str]) -> str | None:
-    """The first word of ``args`` after the global options, or None if an option
-    other than those comes first."""
-    words = iter(args)
-    for word in words:
-        if word in VALUED_OPTIONS:
-            next(words, None)
-        elif word == "--debug" or (word.startswith("--") and word.split("=")[0] in VALUED_OPTIONS):
-            continue
-        elif word.startswith("-"):
-            return None
-        else:
-            return word
-    return None
-
-
-def kb_option(args: list[str]) -> str | None:
-    """The value of ``--kb`` among the global options (the last one given), if any."""
-    found = None
-    words = iter(args)
-    for word in words:
-        if word == "--kb":
-            found = next(words, None)
-        elif word.startswith("--kb="):
-            found = word.removeprefix("--kb=")
-        elif word in VALUED_OPTIONS:
-            next(words, None)
-        elif not word.startswith("-"):
-            break  # the command: what follows is its own
-    return found
 
 
 def open_store_ahead(args: list[str]) -> None:
