@@ -66,7 +66,7 @@ def floor_spec(kb_path: Path, name: str) -> dict:
 
     from positions.base.kb import KnowledgeBase
     from positions.rdf.namespaces import PREFIXES
-    from positions.sparql.prepare import bind
+    from positions.sparql.params import bind
 
     kb = KnowledgeBase.open(kb_path)
     query = kb.catalogue.get(name)

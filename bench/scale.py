@@ -237,7 +237,8 @@ def _query_spec(query: object, params: dict[str, str], variant: str = "") -> dic
     import pyoxigraph as ox
 
     from positions.rdf.namespaces import PREFIXES
-    from positions.sparql.prepare import bind, project_parameters, rewrite_bound
+    from positions.sparql.params import bind
+    from positions.sparql.rewrite import project_parameters, rewrite_bound
 
     substitutions = bind(query, params, PREFIXES)
     bound = [variable.value for variable in substitutions]

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from positions.base.catalogue import DECORATORS, Catalogue, HeaderCache, SavedQuery
 from positions.base.kb import KnowledgeBase
 from positions.errors import InputError
+from positions.sparql.catalogue import Catalogue
+from positions.sparql.decorators import DECORATORS, HeaderCache
+from positions.sparql.saved import SavedQuery
 from support import REPO, copy_bundled
 
 QUERY = """#+ summary: Parties

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from positions.base.catalogue import Catalogue, SavedQuery, nearest, parse_parameter
 from positions.errors import InputError, UsageError
 from positions.rdf.namespaces import PREFIXES
-from positions.sparql.prepare import check_syntax
+from positions.sparql.catalogue import Catalogue, nearest
+from positions.sparql.policy import check_syntax
+from positions.sparql.saved import SavedQuery, parse_parameter
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 XSD = "http://www.w3.org/2001/XMLSchema#"

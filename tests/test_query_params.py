@@ -11,11 +11,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from positions.base.catalogue import SavedQuery
 from positions.base.kb import KnowledgeBase
 from positions.errors import InputError, UsageError
 from positions.rdf.namespaces import PREFIXES
-from positions.sparql.prepare import bind, project_parameters, rewrite_bound
+from positions.sparql.params import bind
+from positions.sparql.rewrite import project_parameters, rewrite_bound
+from positions.sparql.saved import SavedQuery
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 D = "http://example.org/id/"

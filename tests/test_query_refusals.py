@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
 from positions.errors import QueryRefused
-from positions.sparql.prepare import inspect_query
+from positions.sparql.policy import inspect_query
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 runner = CliRunner()

@@ -26,8 +26,8 @@ from positions.base.layout import CACHE_ROOT, STORE_DATA, Layout, locate_base
 from positions.rdf import rdfio
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep start-up fast
-    from positions.base.catalogue import Catalogue
     from positions.base.store import DiskStore
+    from positions.sparql.catalogue import Catalogue
     from positions.sparql.engine import QueryResult
 
 
@@ -178,7 +178,8 @@ class KnowledgeBase:
 
     @cached_property
     def catalogue(self) -> Catalogue:
-        from positions.base.catalogue import Catalogue, HeaderCache
+        from positions.sparql.catalogue import Catalogue
+        from positions.sparql.decorators import HeaderCache
 
         cache = HeaderCache(self.root / CACHE_ROOT / "query-headers.json")
         return Catalogue.from_folder(self.layout.queries_dir, header_cache=cache)

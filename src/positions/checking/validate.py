@@ -358,7 +358,7 @@ def _refuse_hostile_shape_queries(shapes: list[_SourceFile]) -> None:
     Dataset; this gate refuses both first, naming the shapes file and line.
     """
     from positions.errors import InputError, Position, QueryRefused
-    from positions.sparql.prepare import inspect_query
+    from positions.sparql.policy import inspect_query
 
     for source in shapes:
         for quad in source.quads:

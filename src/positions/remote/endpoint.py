@@ -14,7 +14,7 @@ Parameters on a remote endpoint.  Locally, values are bound with pyoxigraph's
 substitutions; an endpoint has no such thing.  So the values go into a
 ``VALUES`` block placed first in the query's top-level WHERE group.  The block
 is written from RDF terms, never from the user's text: each value has already
-been typed and checked by :func:`positions.sparql.prepare.bind`, and is written by
+been typed and checked by :func:`positions.sparql.params.bind`, and is written by
 pyoxigraph in its N-Triples form, which escapes quotes, backslashes and line
 breaks.  The finished query is then read back by pyoxigraph on an empty store
 and must give back exactly the terms that were bound (:func:`_check_values`).
@@ -52,9 +52,9 @@ from positions.errors import (
 )
 
 if TYPE_CHECKING:
-    from positions.base.catalogue import SavedQuery
     from positions.base.kb import KnowledgeBase
     from positions.sparql.engine import QueryResult
+    from positions.sparql.saved import SavedQuery
 
 DEFAULT_TIMEOUT = 30.0  # seconds, for one request
 MAX_RESPONSE_BYTES = 512 * 1024 * 1024  # a result larger than this is refused, not parsed
@@ -362,8 +362,8 @@ def run_remote(
     The query is inspected and its parameters typed exactly as by
     :func:`positions.sparql.engine.run`, so the same queries and values are refused.
     """
-    from positions.base.catalogue import SavedQuery
     from positions.sparql.engine import DEFAULT_MAX_ROWS, resolve
+    from positions.sparql.saved import SavedQuery
 
     check_url(endpoint, credentials=credentials)
     query = name_or_text if isinstance(name_or_text, SavedQuery) else resolve(kb, name_or_text)
@@ -388,11 +388,11 @@ def run_remote(
 
 def _result(answer: Any, kind: str, cap: int) -> QueryResult:
     """The same QueryResult as a local run gives (at most ``cap + 1`` rows or triples)."""
-    from positions.sparql.engine import QueryResult, _collect
+    from positions.sparql.engine import QueryResult, collect
 
     if isinstance(answer, list):  # triples of a CONSTRUCT or DESCRIBE
         return QueryResult(kind=kind, triples=answer[: cap + 1])
-    return _collect(answer, kind, cap, None)
+    return collect(answer, kind, cap, None)
 
 
 def prepare(
@@ -404,11 +404,10 @@ def prepare(
 ) -> tuple[str, list[str] | None, dict[str, str]]:
     """The text to send, the columns to keep (None: all) and the prefixes for output."""
     from positions.rdf.namespaces import PREFIXES
-    from positions.sparql.prepare import (
-        GraphsOnDemand,
-        bind,
+    from positions.sparql.params import bind
+    from positions.sparql.policy import GraphsOnDemand, inspect_query
+    from positions.sparql.rewrite import (
         check_subquery_parameters,
-        inspect_query,
         project_parameters,
         rewrite_bound,
     )
@@ -469,7 +468,7 @@ def inject_values(text: str, bound: Mapping[str, Any], source: str = "<query>") 
 
 def _top_group_start(text: str) -> int | None:
     """The offset just after the ``{`` that opens the top-level WHERE group."""
-    from positions.sparql.prepare import tokens
+    from positions.sparql.lexer import tokens
 
     previous = None
     for tok in tokens(text):
@@ -483,7 +482,7 @@ def _top_group_start(text: str) -> int | None:
 
 
 def _after_template(text: str, template_at: int) -> int | None:
-    from positions.sparql.prepare import tokens
+    from positions.sparql.lexer import tokens
 
     depth = 0
     for tok in tokens(text[template_at:]):
@@ -514,7 +513,7 @@ _TRANSPARENT = frozenset({"optional", "exists"})
 
 def check_remote_parameters(text: str, names: Iterable[str], source: str) -> None:
     """Refuse a parameter used in an expression that a VALUES binding would not reach."""
-    from positions.sparql.prepare import tokens
+    from positions.sparql.lexer import tokens
 
     names = set(names)
     if not names:
@@ -536,7 +535,7 @@ def check_remote_parameters(text: str, names: Iterable[str], source: str) -> Non
 
 
 def _unreached(text: str, tok: Any, source: str) -> InputError:
-    from positions.sparql.prepare import line_and_column
+    from positions.sparql.lexer import line_and_column
 
     line, column = line_and_column(text, tok.offset)
     return InputError(

@@ -5,9 +5,9 @@
         ...
 
 A query is a saved name from ``queries/``, a path to an ``.rq`` file, or SPARQL
-text.  Before it runs it is inspected (:func:`positions.sparql.prepare.inspect_query`:
+text.  Before it runs it is inspected (:func:`positions.sparql.policy.inspect_query`:
 no updates, no SERVICE, no FROM outside the base) and its parameters are bound
-as RDF terms (:func:`positions.sparql.prepare.bind`), never spliced into its text.
+as RDF terms (:func:`positions.sparql.params.bind`), never spliced into its text.
 
 It then runs on pyoxigraph with the union of the base's graphs as its default
 graph, under a time limit and a row cap: pyoxigraph releases the GIL while it
@@ -25,28 +25,41 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 
-from positions.base.catalogue import SavedQuery
 from positions.errors import InputError, Position, QueryLimitExceeded, UsageError
 from positions.rdf.namespaces import PREFIXES
-from positions.sparql.prepare import (
-    GraphsOnDemand,
-    bind,
-    check_subquery_parameters,
-    inspect_query,
-    project_parameters,
-    rewrite_bound,
-    syntax_error,
-)
+from positions.sparql.lexer import syntax_error
+from positions.sparql.params import bind
+from positions.sparql.policy import GraphsOnDemand, inspect_query
+from positions.sparql.rewrite import check_subquery_parameters, project_parameters, rewrite_bound
+from positions.sparql.saved import SavedQuery
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.sparql.catalogue import Catalogue
 
 DEFAULT_TIMEOUT = 30.0  # seconds
 DEFAULT_MAX_ROWS = 100_000  # a safety cap when the caller asked for no limit
+
+
+class Queryable(Protocol):
+    """What a query needs of a base (a KnowledgeBase is one): its store, saved queries, graphs."""
+
+    @property
+    def store(self) -> ox.Store:
+        """The store the query runs on, one named graph per file of the base."""
+        ...
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The saved queries, for a query given by name."""
+        ...
+
+    def graph_names(self) -> list[ox.NamedNode]:
+        """The base's named graphs: the only ones FROM and FROM NAMED may name."""
+        ...
 
 
 @dataclass
@@ -130,7 +143,7 @@ def to_python(term: Any) -> Any:
         return term.value
 
 
-def resolve(kb: KnowledgeBase, name_or_text: str) -> SavedQuery:
+def resolve(kb: Queryable, name_or_text: str) -> SavedQuery:
     """A saved query by name, a query file by path, or SPARQL text."""
     text = name_or_text.strip()
     if text.endswith(".rq") and "\n" not in text and Path(text).expanduser().is_file():
@@ -160,7 +173,7 @@ class Prepared:
 
 
 def prepare(
-    kb: KnowledgeBase,
+    kb: Queryable,
     name_or_text: str | SavedQuery,
     params: Mapping[str, Any] | None = None,
     *,
@@ -188,7 +201,7 @@ def prepare(
 
 
 def run(
-    kb: KnowledgeBase,
+    kb: Queryable,
     name_or_text: str | SavedQuery,
     params: Mapping[str, Any] | None = None,
     *,
@@ -208,7 +221,7 @@ def run(
 
 
 def run_prepared(
-    kb: KnowledgeBase,
+    kb: Queryable,
     prepared: Prepared,
     *,
     row_limit: int | None = None,
@@ -325,7 +338,7 @@ def _evaluate(
         answer = store.query(text, **options)
         if consume is not None:
             return consume(answer, deadline)
-        return _collect(answer, query.kind, cap, deadline)
+        return collect(answer, query.kind, cap, deadline)
     except TimeUp:
         failure = TimeUp()
     except SyntaxError as error:
@@ -340,7 +353,8 @@ def _evaluate(
     raise failure
 
 
-def _collect(answer: Any, kind: str, cap: int, deadline: float | None) -> QueryResult:
+def collect(answer: Any, kind: str, cap: int, deadline: float | None) -> QueryResult:
+    """A QueryResult from pyoxigraph's answer, with at most ``cap + 1`` rows or triples."""
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(kind="ask", boolean=bool(answer))
     if isinstance(answer, ox.QueryTriples):

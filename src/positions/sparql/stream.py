@@ -1,15 +1,16 @@
 """Write a SELECT answer as CSV or TSV with pyoxigraph's own serialiser.
 
 On a large answer, ``positions query -f csv`` spent most of the time it added to
-pyoxigraph's in turning every row into Python objects (:func:`query.run`) and
-back into text (:mod:`render`): 11 to 24 µs a row.  pyoxigraph's CSV writer
+pyoxigraph's in turning every row into Python objects
+(:func:`positions.sparql.engine.run`) and back into text
+(:mod:`positions.output.render`): 11 to 24 µs a row.  pyoxigraph's CSV writer
 gives the same bytes as :mod:`render`'s (SPARQL 1.1 CSV: RFC 4180 quoting, CRLF
 line ends; ``tests/test_stream.py`` compares them), so the answer goes from
 pyoxigraph to a spool file without Python touching a row, and from the spool to
 the output: as it is, or through the csv module (about 3 µs a row) when a
 parameter's column, projected only to bind it, must be dropped.
 
-The rules of :func:`query.run` hold: the time limit, and the row cap
+The rules of :func:`~positions.sparql.engine.run` hold: the time limit, and the row cap
 (``--limit``, or the safety cap without it). Every row brings a CRLF (more when
 its values hold line breaks), so the spool's count of CRLFs bounds the rows from
 above, and pyoxigraph is stopped once that count passes the cap. Only an answer
@@ -36,7 +37,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import pyoxigraph as ox
 
@@ -44,13 +45,11 @@ from positions.sparql.engine import (
     DEFAULT_MAX_ROWS,
     DEFAULT_TIMEOUT,
     Prepared,
+    Queryable,
     TimeUp,
     run_with_limit,
     too_many_rows,
 )
-
-if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
 
 SPOOL_IN_MEMORY = 32 * 1024 * 1024  # bytes of answer held in memory before the spool goes to disk
 
@@ -70,7 +69,7 @@ def can_stream(prepared: Prepared) -> bool:
 
 
 def write_csv(
-    kb: KnowledgeBase,
+    kb: Queryable,
     prepared: Prepared,
     out: IO[bytes],
     *,
@@ -114,7 +113,7 @@ def write_csv(
 
 
 def write_ntriples(
-    kb: KnowledgeBase,
+    kb: Queryable,
     prepared: Prepared,
     out: IO[bytes],
     *,
@@ -152,7 +151,7 @@ def write_ntriples(
 
 
 def write_tsv(
-    kb: KnowledgeBase,
+    kb: Queryable,
     prepared: Prepared,
     out: IO[bytes],
     *,
@@ -187,7 +186,7 @@ def write_tsv(
 
 
 def _serialise(
-    kb: KnowledgeBase, prepared: Prepared, sink: _CountingSink, cap: int, timeout: float | None
+    kb: Queryable, prepared: Prepared, sink: _CountingSink, cap: int, timeout: float | None
 ) -> bool | None:
     """Run the query, pyoxigraph writing its answer into ``sink``: see
     :meth:`_CountingSink.take` for what the result says."""

@@ -55,9 +55,9 @@ from positions.output.html_report import e
 from positions.rdf.namespaces import DATA, PREFIXES, compact
 
 if TYPE_CHECKING:
-    from positions.base.catalogue import Parameter, SavedQuery
     from positions.base.kb import KnowledgeBase
     from positions.sparql.engine import QueryResult
+    from positions.sparql.saved import Parameter, SavedQuery
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -425,7 +425,7 @@ class Site:
         return queries[0]
 
     def _answer(self, text: str, accept: str | None) -> Response:
-        from positions.base.catalogue import SavedQuery
+        from positions.sparql.saved import SavedQuery
 
         try:
             query = SavedQuery.from_text(text, name="the query")
@@ -459,7 +459,7 @@ def _decode(body: bytes) -> str:
 
 def endpoint_message(error: PositionsError) -> str:
     """The error as ``positions query`` words it, less the CLI's --allow-network advice."""
-    from positions.sparql.prepare import NETWORK_HINT
+    from positions.sparql.policy import NETWORK_HINT
 
     message = str(error).replace(f" To run it anyway, {NETWORK_HINT}.", "")
     if message != str(error):

@@ -1,7 +1,7 @@
 """``positions query`` runs a query; ``positions queries`` lists the saved ones.
 
 Both are thin: the work is in :mod:`positions.sparql.engine` (the engine),
-:mod:`positions.base.catalogue` (saved queries) and :mod:`positions.output.render` (output).
+:mod:`positions.sparql.catalogue` (saved queries) and :mod:`positions.output.render` (output).
 Everything heavier than typer is imported inside the command bodies, so that
 registering these commands costs nothing and running them never loads rdflib or
 pyshacl.

@@ -1,8 +1,9 @@
 """The saved queries of a base: ``queries/*.rq``, one question per file.
 
 A saved query is plain SPARQL.  Its metadata sits in comment lines that start
-with ``#+ `` and are read as YAML, as grlc reads them, so that the same folder
-can be served by grlc as a web API::
+with ``#+ `` and are read as YAML, as grlc reads them (see
+:mod:`positions.sparql.decorators`), so that the same folder can be served by
+grlc as a web API::
 
     #+ summary: Statements made by one party
     #+ tags:
@@ -13,39 +14,22 @@ can be served by grlc as a web API::
 
 Its parameters are its variables named by grlc's convention (``?_name`` is
 required, ``?__name`` optional, a suffix gives the type): see :func:`parse_parameter`.
-Files are parsed only when asked for, so one broken file does not stop the
-others from running.
+This module holds one query (:class:`SavedQuery`) and its parameters
+(:class:`Parameter`); :mod:`positions.sparql.catalogue` holds the folder.
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
-import json
-import os
-import threading
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from positions.errors import InputError, Position, UsageError
-from positions.sparql.prepare import KIND_HELP, QueryInfo, scan_query
+from positions.errors import InputError, Position
+from positions.sparql.decorators import read_metadata
+from positions.sparql.lexer import QueryInfo, scan_query
 
-# Decorators grlc knows.  positions uses the first five; the others are accepted so
-# that a grlc repository reads without error, and ignored (a query never calls out).
-DECORATORS = (
-    "summary",
-    "description",
-    "tags",
-    "defaults",
-    "enumerate",
-    "endpoint",
-    "endpoint_in_url",
-    "method",
-    "pagination",
-    "transform",
-)
+if TYPE_CHECKING:
+    from positions.sparql.decorators import HeaderCache
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -79,6 +63,21 @@ _XSD_KINDS = {
 }
 # grlc's own type words (``?_name_iri``, ``?_name_number``, ...).
 _GRLC_KINDS = {"iri": "iri", "number": "number", "literal": "literal", "string": "literal"}
+
+# How each kind is described to a person, with an example value.
+KIND_HELP = {
+    "iri": "an IRI such as kb:russia or <https://...>",
+    "date": "a date YYYY-MM-DD",
+    "datetime": "a date and time YYYY-MM-DDTHH:MM:SS",
+    "integer": "a whole number",
+    "decimal": "a decimal number",
+    "double": "a number",
+    "number": "a number",
+    "boolean": "true or false",
+    "literal": "text",
+    "lang": "text",
+    "typed": "a value",
+}
 
 
 @dataclass(frozen=True)
@@ -151,17 +150,17 @@ class SavedQuery:
     ) -> SavedQuery:
         """Parse decorators and parameters; raise InputError if they are malformed."""
         source = str(path) if path else name
-        meta = read_decorators(text, source, cache)
+        meta = read_metadata(text, source, cache)
         info = scan_query(text)
         query = cls(
             name=name,
             text=text,
             path=path,
-            summary=_text_value(meta, "summary", source),
-            description=_text_value(meta, "description", source),
-            tags=_tags(meta.get("tags"), source),
-            defaults=_by_name(meta.get("defaults"), "defaults", source),
-            enumerate=_by_name(meta.get("enumerate"), "enumerate", source),
+            summary=meta.summary,
+            description=meta.description,
+            tags=meta.tags,
+            defaults=meta.defaults,
+            enumerate=meta.enumerate,
             info=info,
         )
         query.parameters = find_parameters(info, query.defaults, query.enumerate, source)
@@ -207,186 +206,6 @@ def _example_value(parameter: Parameter) -> str:
         "number": "1",
         "boolean": "true",
     }.get(parameter.kind, "text")
-
-
-def read_decorators(text: str, source: str, cache: HeaderCache | None = None) -> dict[str, Any]:
-    """The YAML of the leading ``#+`` lines (grlc: ``row.lstrip("#+")``), as a dict.
-
-    With a ``cache``, a header parsed before (the same text) is not parsed again.
-    """
-    rows: list[str] = []
-    line_numbers: list[int] = []
-    for number, row in enumerate(text.split("\n"), start=1):
-        if row.startswith("#+"):
-            rows.append(row.lstrip("#+"))
-            line_numbers.append(number)
-    if not rows:
-        return {}
-    header = "\n".join(rows)
-    meta = cache.get(header) if cache is not None else None
-    if meta is None:
-        meta = _parse_decorators(header, text, line_numbers, source)
-        if cache is not None:
-            cache.put(header, meta)
-    return meta
-
-
-def _parse_decorators(
-    header: str, text: str, line_numbers: list[int], source: str
-) -> dict[str, Any]:
-    import yaml
-
-    try:
-        meta = yaml.load(header, Loader=_loader())  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = line_numbers[min(mark.line, len(line_numbers) - 1)] if mark else line_numbers[0]
-        problem = getattr(error, "problem", None) or str(error)
-        excerpt = text.split("\n")[line - 1]
-        raise InputError(
-            Position(source, line), f"the #+ decorators are not valid YAML: {problem}", excerpt
-        ) from None
-    if meta is None:
-        return {}
-    if not isinstance(meta, dict):
-        raise InputError(
-            Position(source, line_numbers[0]),
-            "the #+ decorators must be `key: value` lines (summary, tags, defaults, ...)",
-        )
-    unknown = sorted(str(key) for key in meta if key not in DECORATORS)
-    if unknown:
-        raise InputError(
-            Position(source, line_numbers[0]),
-            f"unknown decorator {', '.join(unknown)} (known: {', '.join(DECORATORS)})",
-        )
-    return meta
-
-
-class HeaderCache:
-    """Parsed ``#+`` headers, by their text, in a JSON file beside a base's store.
-
-    A saved query then runs without PyYAML: importing it was 14 ms of the 0.17 s
-    that ``positions query`` takes on a large base.  An entry is keyed by the
-    header's own text, so it cannot go stale; a header whose value JSON would
-    change (a date, say) is not kept.  The file is a cache: one that cannot be
-    read, or holds something else, counts as empty, and one that cannot be
-    written is left alone.  It is written only into a folder that exists (the
-    store's: see :data:`positions.base.layout.CACHE_ROOT`), never created for it.
-    A file written by a reader that knew other decorators counts as empty too:
-    its entries were checked against those.
-    """
-
-    MAX_ENTRIES = 500  # the oldest go first: headers edited away are not kept forever
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        # The web view serves queries from several threads with one catalogue.
-        self._lock = threading.Lock()
-
-    @cached_property
-    def _entries(self) -> dict[str, Any]:
-        try:
-            document = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(document, dict) or document.get("decorators") != list(DECORATORS):
-            return {}
-        entries = document.get("headers")
-        return entries if isinstance(entries, dict) else {}
-
-    def get(self, header: str) -> dict[str, Any] | None:
-        """The parsed header, a copy of its own; None when it is not kept."""
-        with self._lock:
-            meta = self._entries.get(header)
-            return copy.deepcopy(meta) if isinstance(meta, dict) else None
-
-    def put(self, header: str, meta: dict[str, Any]) -> None:
-        """Keep ``meta`` for ``header`` and write the file (whole, or not at all)."""
-        try:
-            if json.loads(json.dumps(meta)) != meta:
-                return
-        except (TypeError, ValueError):
-            return
-        with self._lock:
-            entries = self._entries
-            entries.pop(header, None)
-            entries[header] = copy.deepcopy(meta)
-            while len(entries) > self.MAX_ENTRIES:
-                del entries[next(iter(entries))]
-            self._write(entries)
-
-    def _write(self, entries: dict[str, Any]) -> None:
-        if not self.path.parent.is_dir():
-            return
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            document = {"decorators": list(DECORATORS), "headers": entries}
-            temporary.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-            os.replace(temporary, self.path)  # readers see the old file or the new one
-        except OSError:
-            temporary.unlink(missing_ok=True)
-
-
-def _loader() -> type:
-    """A SafeLoader with YAML 1.2 booleans: only true/false, so that a parameter
-    called ``on`` or ``no`` stays a name instead of becoming True or False."""
-    import re
-
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool",
-        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-        list("tTfF"),
-    )
-    return Loader
-
-
-def _text_value(meta: dict[str, Any], key: str, source: str) -> str:
-    value = meta.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str | int | float):
-        raise InputError(Position(source), f"#+ {key}: must be text")
-    return str(value).strip()
-
-
-def _tags(value: Any, source: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(tag, str | int) for tag in value):
-        return [str(tag) for tag in value]
-    raise InputError(Position(source), "#+ tags: must be a list of words")
-
-
-def _by_name(value: Any, key: str, source: str) -> dict[str, Any]:
-    """grlc writes defaults and enumerate as a list of one-key maps; accept a map too."""
-    if value is None:
-        return {}
-    if isinstance(value, dict):
-        items = list(value.items())
-    elif isinstance(value, list):
-        items = []
-        for item in value:
-            if isinstance(item, dict):
-                items.extend(item.items())
-            elif isinstance(item, str) and key == "enumerate":
-                # grlc would fill these values by querying the endpoint; positions does not.
-                continue
-            else:
-                raise InputError(Position(source), f"#+ {key}: entries must be `name: value`")
-    else:
-        raise InputError(Position(source), f"#+ {key}: must be a list of `name: value`")
-    return {str(name): item for name, item in items}
 
 
 def parse_parameter(variable: str, prefixes: dict[str, str], source: str) -> Parameter | None:
@@ -521,66 +340,3 @@ def infer_kind(value: Any) -> str:
     if colon and prefix in PREFIXES and " " not in text:
         return "iri"
     return "literal"
-
-
-class Catalogue:
-    """The saved queries in one folder, by name (the file stem)."""
-
-    def __init__(self, folder: Path, header_cache: HeaderCache | None = None) -> None:
-        self.folder = Path(folder)
-        self.header_cache = header_cache
-
-    @classmethod
-    def from_folder(cls, folder: Path | str, header_cache: HeaderCache | None = None) -> Catalogue:
-        return cls(Path(folder), header_cache)
-
-    @cached_property
-    def _paths(self) -> dict[str, Path]:
-        if not self.folder.is_dir():
-            return {}
-        return {path.stem: path for path in sorted(self.folder.glob("*.rq")) if path.is_file()}
-
-    def names(self) -> list[str]:
-        return list(self._paths)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._paths
-
-    def __len__(self) -> int:
-        return len(self._paths)
-
-    def get(self, name: str) -> SavedQuery:
-        """The saved query ``name``; an unknown name is a UsageError suggesting near ones."""
-        path = self._paths.get(name)
-        if path is None:
-            raise UsageError(self._unknown(name))
-        return self._load(path)
-
-    def all(self) -> list[SavedQuery]:
-        """Every saved query, by name; raises on the first malformed file."""
-        return [self._load(path) for path in self._paths.values()]
-
-    def _load(self, path: Path) -> SavedQuery:
-        cache = self.__dict__.setdefault("_cache", {})
-        if path not in cache:
-            cache[path] = SavedQuery.from_file(path, self.header_cache)
-        return cache[path]
-
-    def _unknown(self, name: str) -> str:
-        names = self.names()
-        if not names:
-            return f"no saved query {name!r}: {self.folder} holds no .rq files"
-        near = nearest(name, names)
-        hint = f"; did you mean {' or '.join(near)}?" if near else ""
-        return f"no saved query {name!r}{hint} (`positions queries` lists all {len(names)})"
-
-
-def nearest(name: str, names: list[str], n: int = 3) -> list[str]:
-    """Names close to ``name``: difflib's ratio, then names that contain it."""
-    close = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
-    for candidate in names:
-        if len(close) >= n:
-            break
-        if name and name.lower() in candidate.lower() and candidate not in close:
-            close.append(candidate)
-    return close
