@@ -325,7 +325,7 @@ def _evaluate(
         answer = store.query(text, **options)
         if consume is not None:
             return consume(answer, deadline)
-        return _collect(answer, query.kind, cap, deadline)
+        return collect(answer, query.kind, cap, deadline)
     except TimeUp:
         failure = TimeUp()
     except SyntaxError as error:
@@ -340,7 +340,8 @@ def _evaluate(
     raise failure
 
 
-def _collect(answer: Any, kind: str, cap: int, deadline: float | None) -> QueryResult:
+def collect(answer: Any, kind: str, cap: int, deadline: float | None) -> QueryResult:
+    """A QueryResult of an answer, local or parsed from an endpoint: at most ``cap + 1`` rows."""
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(kind="ask", boolean=bool(answer))
     if isinstance(answer, ox.QueryTriples):
