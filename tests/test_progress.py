@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from positions.adding.csvimport import import_csv
 from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
-from positions.remote.endpoint import push
+from positions.remote.push import push
 from support import REPO, copy_bundled, oxigraph_server
 
 CSV = REPO / "docs" / "examples" / "statements.csv"

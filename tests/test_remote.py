@@ -24,16 +24,11 @@ from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
 from positions.errors import InputError, QueryRefused, UsageError
 from positions.output.export import export
-from positions.remote.endpoint import (
-    Credentials,
-    RemoteError,
-    check_url,
-    count_on_server,
-    derive_query_endpoint,
-    inject_values,
-    push,
-    run_remote,
-)
+from positions.remote.graphs import derive_query_endpoint
+from positions.remote.http import Credentials, RemoteError, check_url
+from positions.remote.push import count_on_server, push
+from positions.remote.query import run_remote
+from positions.remote.values import inject_values
 from positions.sparql.engine import run
 from support import REPO, oxigraph_server
 
@@ -462,14 +457,14 @@ def recording_server() -> Iterator[Callable[..., tuple[str, list[dict]]]]:
 @pytest.mark.parametrize("name", _names())
 def test_every_saved_query_can_bind_all_its_parameters_remotely(kb, name: str) -> None:
     # A new saved query that filters on a parameter inside a nested group is caught here.
-    from positions.remote.endpoint import prepare
+    from positions.remote.query import prepare_remote
 
     query = kb.catalogue.get(name)
     values = {"iri": "kb:russia", "date": "2022-01-10"}
     params = {
         p.name: p.choices[0] if p.choices else values.get(p.kind, "1") for p in query.parameters
     }
-    text, _, _ = prepare(kb, query, params)
+    text = prepare_remote(kb, query, params).text
     if params:
         assert "VALUES (" in text
 

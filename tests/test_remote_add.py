@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from positions.adding.merge import add
 from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
-from positions.remote.endpoint import count_on_server, push
+from positions.remote.push import count_on_server, push
 from support import REPO, free_port, oxigraph_server
 
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"

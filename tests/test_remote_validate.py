@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from positions.base.kb import KnowledgeBase
 from positions.checking.incremental import validate_new
 from positions.cli.app import app
-from positions.remote.endpoint import RemoteError, push, request
+from positions.remote.http import RemoteError, request
+from positions.remote.push import push
 from positions.remote.store import RemoteStore, validate_remote
 from support import REPO, copy_bundled, oxigraph_server
 

@@ -7,7 +7,7 @@
 
 :class:`RemoteStore` answers ``quads_for_pattern(subject, predicate, object,
 graph_name)`` (the one look-up :mod:`positions.checking.incremental` and the planning of
-an addition need) with SPARQL SELECTs sent through :func:`positions.remote.endpoint.request`:
+an addition need) with SPARQL SELECTs sent through :func:`positions.remote.http.request`:
 the same URL checks, credentials, timeouts, size caps and error messages as
 ``positions query --endpoint``.
 
@@ -45,7 +45,6 @@ to the server, call :meth:`RemoteStore.forget`.
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,17 +53,16 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from positions.errors import UsageError
-from positions.remote.endpoint import (
+from positions.remote.http import (
     DEFAULT_TIMEOUT,
     NO_CREDENTIALS,
-    SELECT_ACCEPT,
     Credentials,
     RemoteError,
-    _parse_answer,
-    _shown,
     check_url,
     request,
+    shown,
 )
+from positions.remote.query import parse_answer, post_query
 
 if TYPE_CHECKING:
     from positions.adding.merge import Outcome
@@ -98,7 +96,7 @@ class RemoteStore:
         check_url(self.endpoint, insecure=self.insecure, credentials=self.credentials)
 
     def __repr__(self) -> str:  # the credentials' own repr is redacted; the URL is shown bare
-        return f"RemoteStore({_shown(self.endpoint)!r}, requests={self.requests})"
+        return f"RemoteStore({shown(self.endpoint)!r}, requests={self.requests})"
 
     # -- the look-up ---------------------------------------------------------------------
 
@@ -106,7 +104,7 @@ class RemoteStore:
         self,
         subject: Term | None,
         predicate: ox.NamedNode | None,
-        object: Term | None,  # noqa: A002 - the name pyoxigraph uses
+        object: Term | None,  # the name pyoxigraph uses
         graph_name: GraphName | None = None,
     ) -> Iterator[ox.Quad]:
         """The quads of the server that match, as ``ox.Store.quads_for_pattern`` gives them."""
@@ -152,7 +150,7 @@ class RemoteStore:
                 if batch and depth > MAX_DEPTH:
                     raise RemoteError(
                         f"blank nodes nest more than {MAX_DEPTH} deep under {batch[0]} on "
-                        f"{_shown(self.endpoint)}; validate against a local copy of the base"
+                        f"{shown(self.endpoint)}; validate against a local copy of the base"
                     )
 
     def forget(self) -> None:
@@ -210,15 +208,8 @@ class RemoteStore:
 
     def _select(self, text: str) -> list[ox.QuerySolution]:
         self.requests += 1
-        answer = request(
-            "POST",
-            self.endpoint,
-            body=urllib.parse.urlencode({"query": text}).encode("utf-8"),
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": SELECT_ACCEPT},
-            credentials=self.credentials,
-            timeout=self.timeout,
-        )
-        return list(_parse_answer(answer, "select", self.endpoint))
+        answer = post_query(self.endpoint, text, credentials=self.credentials, timeout=self.timeout)
+        return list(parse_answer(answer, "select", self.endpoint))
 
 
 # -- the queries ----------------------------------------------------------------------------
@@ -352,7 +343,7 @@ def validate_remote(
 # -- adding to a server -----------------------------------------------------------------------
 
 
-def add_remote(  # noqa: PLR0913 - the options of `positions add --to`
+def add_remote(
     kb: KnowledgeBase,
     files: list[Path],
     *,
@@ -389,21 +380,21 @@ def add_remote(  # noqa: PLR0913 - the options of `positions add --to`
         read_inputs,
     )
     from positions.checking.incremental import validate_new
-    from positions.remote.endpoint import _graph_iri, _graph_url, derive_query_endpoint
+    from positions.remote.graphs import derive_query_endpoint, graph_iri, graph_url
 
     check_url(store_url, what="store URL", insecure=insecure, credentials=credentials)
     query_url = endpoint or derive_query_endpoint(store_url)
     if query_url is None:
         raise UsageError(
-            f"cannot tell the query endpoint of {_shown(store_url)} (it does not end in /store "
+            f"cannot tell the query endpoint of {shown(store_url)} (it does not end in /store "
             "or /data): give it with --endpoint"
         )
     inputs = read_inputs(kb, files)  # an unreadable file fails here, before any request
     view = RemoteStore(query_url, credentials=credentials, timeout=timeout, insecure=insecure)
-    graph_iri = _graph_iri(graph)
-    target = ox.NamedNode(graph_iri) if graph_iri else ox.DefaultGraph()
-    shown_graph = f"graph <{graph_iri}>" if graph_iri else "the default graph"
-    destination = f"{shown_graph} of {_shown(store_url)}"
+    iri = graph_iri(graph)
+    target = ox.NamedNode(iri) if iri else ox.DefaultGraph()
+    shown_graph = f"graph <{iri}>" if iri else "the default graph"
+    destination = f"{shown_graph} of {shown(store_url)}"
     plan = plan_add(kb, files, inputs, BaseView.remote(kb, view, target, destination))
     _refuse_conflicts(plan)
     if not plan.added_count:
@@ -416,7 +407,7 @@ def add_remote(  # noqa: PLR0913 - the options of `positions add --to`
     triples = [ox.Triple(*t) for added in plan.added.values() for t in added]
     request(
         "POST",
-        _graph_url(store_url, graph_iri),
+        graph_url(store_url, iri),
         body=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
         headers={"Content-Type": "application/n-triples"},
         credentials=credentials,

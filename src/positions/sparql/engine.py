@@ -354,7 +354,7 @@ def _evaluate(
 
 
 def collect(answer: Any, kind: str, cap: int, deadline: float | None) -> QueryResult:
-    """A QueryResult from pyoxigraph's answer, with at most ``cap + 1`` rows or triples."""
+    """A QueryResult of an answer, local or parsed from an endpoint: at most ``cap + 1`` rows."""
     if isinstance(answer, ox.QueryBoolean):
         return QueryResult(kind="ask", boolean=bool(answer))
     if isinstance(answer, ox.QueryTriples):

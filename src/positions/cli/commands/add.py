@@ -110,7 +110,7 @@ def add_command(
 
             outcome = add(cli.open_kb(), files, dry_run=dry_run, strict=strict)
         else:
-            from positions.remote.endpoint import Credentials
+            from positions.remote.http import Credentials
             from positions.remote.store import add_remote
 
             outcome = add_remote(

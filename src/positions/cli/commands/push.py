@@ -1,6 +1,6 @@
 """``positions push URL``: replace a graph of a SPARQL Graph Store with the base.
 
-Thin: the work is in :mod:`positions.remote.endpoint`.  Credentials come from options or
+Thin: the work is in :mod:`positions.remote.push`.  Credentials come from options or
 the environment and are never printed; see docs/remote.md.
 """
 
@@ -76,7 +76,8 @@ def push_command(  # noqa: PLR0913 - one parameter per option
 ) -> None:
     from positions.cli.app import fail, open_kb
     from positions.errors import PositionsError
-    from positions.remote.endpoint import ANONYMOUS_WRITE_WARNING, Credentials, push
+    from positions.remote.http import Credentials
+    from positions.remote.push import ANONYMOUS_WRITE_WARNING, push
 
     try:
         credentials = Credentials.from_options(user, password, token)

@@ -205,7 +205,8 @@ def _streamed(kb, prepared, fmt, limit, timeout) -> bool:  # noqa: ANN001
 
 
 def _run_remote(kb, source, given, endpoint, allow_network, limit, timeout):  # noqa: ANN001, ANN202, PLR0913
-    from positions.remote.endpoint import Credentials, run_remote
+    from positions.remote.http import Credentials
+    from positions.remote.query import run_remote
 
     credentials = Credentials.from_options(env_prefix="POSITIONS_ENDPOINT")
     return run_remote(

@@ -130,7 +130,7 @@ def validate_command(
 
 def _validate_remote(kb, files, endpoint, whole, timeout, strict):  # noqa: ANN001, ANN202, PLR0913
     from positions.errors import UsageError
-    from positions.remote.endpoint import Credentials
+    from positions.remote.http import Credentials
     from positions.remote.store import validate_remote
 
     if not files:

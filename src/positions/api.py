@@ -1,0 +1,438 @@
+"""The Python API: :class:`KnowledgeBase`, the one object a notebook needs.
+
+    from positions import KnowledgeBase
+    kb = KnowledgeBase.open()                       # the bundled base, or a folder
+    kb.query("us-unacceptable-demands").rows
+    kb.validate(["new-statements.ttl"]).conforms
+    kb.add(["new-statements.ttl"], dry_run=True).to_text()
+    kb.export("turtle")                             # bytes
+
+    remote = KnowledgeBase.open(endpoint="http://127.0.0.1:7878/query")
+    remote.query("meeting-timeline")                # runs on the server
+
+Every ``positions`` command is a thin skin over one of these verbs.  The work is
+done by the layers below (:mod:`positions.sparql`, :mod:`positions.checking`,
+:mod:`positions.adding`, :mod:`positions.output`, :mod:`positions.remote`,
+:mod:`positions.web`), each imported when its verb is first used, so that a
+query never pays for rdflib or pyshacl.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from positions.base.kb import LocalBase
+from positions.base.layout import locate_base
+
+if TYPE_CHECKING:  # imported by the verbs that need them
+    from positions.adding.apply import Outcome
+    from positions.checking.report import Report
+    from positions.remote.http import Credentials
+    from positions.remote.push import PushReport
+    from positions.sparql.catalogue import SavedQuery
+    from positions.sparql.engine import QueryResult
+    from positions.web.server import Server
+
+# Saved queries are reviewed and may aggregate a large base; an ad-hoc query is
+# fenced more tightly, so that a runaway join answers quickly with a message.
+SAVED_TIMEOUT = 30.0
+ADHOC_TIMEOUT = 10.0
+# Requests to a server: seconds to wait for each.
+REQUEST_TIMEOUT = 30.0
+
+
+class KnowledgeBase(LocalBase):
+    """A base: its files on disk (the ontology, the shapes and the saved queries
+    always come from there) and, when opened with ``endpoint``, the SPARQL server
+    that holds its data, where queries and validation then run."""
+
+    def __init__(
+        self,
+        root: Path,
+        store: str | None = None,
+        *,
+        endpoint: str | None = None,
+        credentials: Credentials | None = None,
+        timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        super().__init__(root, store)
+        self.endpoint = endpoint
+        self._credentials = credentials
+        self.request_timeout = timeout
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str | None = None,
+        store: str | None = None,
+        *,
+        endpoint: str | None = None,
+        credentials: Credentials | None = None,
+        timeout: float = REQUEST_TIMEOUT,
+    ) -> KnowledgeBase:
+        """Open the base at ``path`` (else $POSITIONS_KB, the current folder, the bundled one).
+
+        ``store`` is ``"memory"`` or ``"disk"`` (None: $POSITIONS_STORE, then the
+        base's positions.toml).  With ``endpoint`` (a SPARQL 1.1 query URL),
+        :meth:`query` and :meth:`validate` run against the server's data, with
+        ``credentials`` (default: $POSITIONS_ENDPOINT_USER and _PASSWORD, or
+        _TOKEN) and ``timeout`` seconds for each request.
+        """
+        return cls(
+            locate_base(path), store, endpoint=endpoint, credentials=credentials, timeout=timeout
+        )
+
+    @property
+    def credentials(self) -> Credentials:
+        """The credentials sent to :attr:`endpoint`."""
+        if self._credentials is None:
+            from positions.remote.http import Credentials
+
+            self._credentials = Credentials.from_options(env_prefix="POSITIONS_ENDPOINT")
+        return self._credentials
+
+    # --- Queries ----------------------------------------------------------------
+
+    def queries(self) -> list[SavedQuery]:
+        """The saved queries of the base, by name."""
+        return self.catalogue.all()
+
+    def default_timeout(self, name_or_text: str) -> float:
+        """The time limit of a query when none is given: longer for a saved one."""
+        return SAVED_TIMEOUT if name_or_text in self.catalogue.names() else ADHOC_TIMEOUT
+
+    def query(
+        self,
+        name_or_text: str,
+        /,
+        params: Mapping[str, Any] | None = None,
+        *,
+        allow_network: bool = False,
+        row_limit: int | None = None,
+        timeout: float | None = None,
+        **named: Any,
+    ) -> QueryResult:
+        """Run a saved query (by name or path) or SPARQL text, parameters bound as RDF terms.
+
+        Parameters come as ``params`` or as keywords (``kb.query("node-statements",
+        node="kb:russia")``).  Locally, or on :attr:`endpoint` when the base was
+        opened with one; the same queries and values are refused either way.
+        """
+        given = {**(params or {}), **named}
+        if timeout is None:
+            timeout = self.default_timeout(name_or_text)
+        if self.endpoint is not None:
+            from positions.remote.query import run_remote
+
+            return run_remote(
+                self,
+                name_or_text,
+                given,
+                endpoint=self.endpoint,
+                credentials=self.credentials,
+                allow_network=allow_network,
+                row_limit=row_limit,
+                timeout=timeout,
+            )
+        from positions.sparql.engine import prepare, run_prepared
+
+        prepared = prepare(self, name_or_text, given, allow_network=allow_network)
+        return run_prepared(self, prepared, row_limit=row_limit, timeout=timeout)
+
+    def write_query(
+        self,
+        name_or_text: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        out: TextIO | None = None,
+        fmt: str | None = None,
+        allow_network: bool = False,
+        row_limit: int | None = None,
+        timeout: float | None = None,
+    ) -> Answered:
+        """Run a query and write its answer to ``out`` (default: standard output).
+
+        The format defaults to a table on a terminal and CSV (or Turtle) elsewhere.
+        CSV, TSV or N-Triples of a local query into a pipe or a file are written by
+        pyoxigraph itself (:mod:`positions.sparql.stream`: the same bytes, faster on
+        a large answer); anything else is rendered by :mod:`positions.output.render`.
+        """
+        from positions.errors import UsageError
+        from positions.output.render import FormatMismatch, default_format, render
+
+        out = sys.stdout if out is None else out
+        terminal = out.isatty()
+        if timeout is None:
+            timeout = self.default_timeout(name_or_text)
+        if self.endpoint is None:
+            self.prefetch_store()  # a large base's store opens while the query is made ready
+            from positions.sparql.engine import prepare, run_prepared
+
+            prepared = prepare(self, name_or_text, params or {}, allow_network=allow_network)
+            wanted = fmt or default_format(prepared.query.kind, terminal)
+            if not terminal:
+                streamed = self._stream(prepared, wanted, out, row_limit, timeout)
+                if streamed is not None:
+                    return Answered(prepared.query.kind, streamed.truncated, None)
+            result = run_prepared(self, prepared, row_limit=row_limit, timeout=timeout)
+        else:
+            result = self.query(
+                name_or_text,
+                params,
+                allow_network=allow_network,
+                row_limit=row_limit,
+                timeout=timeout,
+            )
+        chosen = fmt or default_format(result.kind, terminal)
+        try:
+            text = render(result, chosen, store=self.store, terminal=terminal, width=_width(out))
+        except FormatMismatch as error:
+            raise UsageError(str(error)) from None
+        out.write(text)
+        return Answered(result.kind, result.truncated, result.boolean)
+
+    def _stream(self, prepared: Any, fmt: str, out: TextIO, row_limit: int | None, timeout: float):
+        from positions.output.render import OutputFormat
+
+        if fmt not in (OutputFormat.csv, OutputFormat.tsv, OutputFormat.ntriples):
+            return None
+        binary = getattr(out, "buffer", None)  # None when out takes text only
+        if binary is None:
+            return None
+        from positions.sparql.stream import write_csv, write_ntriples, write_tsv
+
+        write = {OutputFormat.csv: write_csv, OutputFormat.tsv: write_tsv}.get(fmt, write_ntriples)
+        out.flush()
+        return write(self, prepared, binary, row_limit=row_limit, timeout=timeout)
+
+    # --- Checking and adding ----------------------------------------------------
+
+    def validate(
+        self,
+        files: Iterable[Path | str] | None = None,
+        *,
+        strict: bool = False,
+        whole: bool = False,
+    ) -> Report:
+        """Validate the base, or ``files`` in its context (only what they reach,
+        unless ``whole``), against the shapes and the checks beyond SHACL Core.
+
+        With :attr:`endpoint`, ``files`` are validated against the server's data.
+        """
+        files = list(files) if files is not None else None
+        if self.endpoint is not None:
+            from positions.errors import UsageError
+            from positions.remote.store import validate_remote
+
+            if not files:
+                raise UsageError(
+                    "--endpoint validates new FILEs against the server's base; give the files "
+                    "(the whole base is validated locally: positions validate)"
+                )
+            if whole:
+                raise UsageError(
+                    "--all cannot be used with --endpoint: whole-base validation runs on the "
+                    "local base"
+                )
+            return validate_remote(
+                self,
+                files,
+                endpoint=self.endpoint,
+                credentials=self.credentials,
+                timeout=self.request_timeout,
+                strict=strict,
+            )
+        from positions.checking.validate import validate
+
+        return validate(self, files or None, strict=strict, incremental=not whole)
+
+    def add(
+        self,
+        files: Iterable[Path],
+        *,
+        dry_run: bool = False,
+        strict: bool = False,
+        to: str | None = None,
+        graph: str | None = None,
+        insecure: bool = False,
+        credentials: Credentials | None = None,
+    ) -> Outcome:
+        """Add the facts of ``files``, all or nothing, after validating them with the base.
+
+        Into data/; or, with ``to`` (a Graph Store Protocol URL), into the base that
+        server holds (looked up through :attr:`endpoint`, else the query URL beside
+        ``to``), in one request, with ``credentials`` (default: $POSITIONS_PUSH_*).
+        """
+        files = list(files)
+        if to is None:
+            if self.endpoint or graph or insecure:
+                from positions.errors import UsageError
+
+                raise UsageError("--endpoint, --graph and --insecure go with --to STORE_URL")
+            from positions.adding.apply import add
+
+            return add(self, files, dry_run=dry_run, strict=strict)
+        from positions.remote.http import Credentials
+        from positions.remote.store import add_remote
+
+        return add_remote(
+            self,
+            files,
+            store_url=to,
+            endpoint=self.endpoint,
+            graph=graph,
+            credentials=credentials or Credentials.from_options(),
+            timeout=self.request_timeout,
+            insecure=insecure,
+            dry_run=dry_run,
+            strict=strict,
+        )
+
+    def import_csv(
+        self, path: Path, *, kind: str | None = None, dry_run: bool = False, strict: bool = False
+    ) -> Outcome:
+        """Add the rows of a CSV file (see docs/adding.md) exactly as :meth:`add` adds a file."""
+        from positions.adding.csvimport import import_csv
+
+        return import_csv(self, path, kind=kind, dry_run=dry_run, strict=strict)
+
+    def non_canonical(self) -> list[str]:
+        """The data files (relative to data/) not in canonical form."""
+        from positions.adding.fmt import non_canonical
+
+        return sorted(non_canonical(self))
+
+    def format(self) -> tuple[list[str], list[str]]:
+        """Rewrite the data files not in canonical form, in one transaction:
+        (the files rewritten, what an interrupted add left and was finished)."""
+        from positions.adding.fmt import format_base
+
+        return format_base(self)
+
+    # --- Output -----------------------------------------------------------------
+
+    def export(
+        self,
+        fmt: str = "turtle",
+        *,
+        output: Path | None = None,
+        include_ontology: bool = True,
+        include_shapes: bool = False,
+        include_description: bool = True,
+        sparql_endpoint: str | None = None,
+    ) -> bytes:
+        """The base in an RDF format (turtle, nt, trig, nquads, jsonld, rdfxml), with
+        its VoID/DCAT description; written atomically to ``output`` when given
+        (never inside data/)."""
+        from positions.errors import UsageError
+        from positions.output.export import (
+            Format,
+            export,
+            refuse_output_inside_data,
+            write_atomically,
+        )
+
+        try:
+            chosen = Format(fmt.lower())
+        except ValueError:
+            known = ", ".join(f.value for f in Format)
+            raise UsageError(f"--format {fmt!r} is not one of: {known}") from None
+        if output is not None:
+            refuse_output_inside_data(self, output)
+        content = export(
+            self,
+            chosen,
+            include_ontology=include_ontology,
+            include_shapes=include_shapes,
+            include_description=include_description,
+            sparql_endpoint=sparql_endpoint,
+        )
+        if output is not None:
+            write_atomically(output, content)
+        return content
+
+    def report(self, output: Path | None = None) -> str:
+        """The HTML report of the base; written to ``output`` (readable by all) when given."""
+        from positions.output.export import refuse_output_inside_data, write_atomically
+        from positions.output.html_report import build_report
+
+        if output is not None:
+            refuse_output_inside_data(self, output)
+        html = build_report(self)
+        if output is not None:
+            write_atomically(output, html.encode("utf-8"))
+            _readable_by_all(output)
+        return html
+
+    def push(
+        self,
+        url: str,
+        *,
+        graph: str | None = None,
+        query_endpoint: str | None = None,
+        credentials: Credentials | None = None,
+        insecure: bool = False,
+        with_description: bool = False,
+    ) -> PushReport:
+        """Replace a graph of a Graph Store Protocol server (``url``) with the base,
+        then count what the server holds there."""
+        from positions.remote.http import Credentials
+        from positions.remote.push import push
+
+        return push(
+            self,
+            url,
+            graph=graph,
+            query_endpoint=query_endpoint,
+            credentials=credentials or Credentials.from_options(),
+            insecure=insecure,
+            timeout=self.request_timeout,
+            with_description=with_description,
+        )
+
+    def web_server(
+        self, host: str = "127.0.0.1", port: int = 8080, *, timeout: float, max_rows: int
+    ) -> Server:
+        """The web view and SPARQL endpoint of the base, bound to ``host:port`` (call
+        ``serve_forever()`` on it)."""
+        from positions.errors import UsageError
+        from positions.web.server import Site, make_server
+
+        site = Site(self, timeout=timeout, max_rows=max_rows)
+        try:
+            return make_server(site, host, port)
+        except OSError as error:
+            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+
+
+class Answered:
+    """What :meth:`KnowledgeBase.write_query` wrote: the kind of answer, whether
+    it was cut at the row limit, and an ASK query's verdict."""
+
+    __slots__ = ("boolean", "kind", "truncated")
+
+    def __init__(self, kind: str, truncated: bool, boolean: bool | None) -> None:
+        self.kind = kind
+        self.truncated = truncated
+        self.boolean = boolean
+
+
+def _width(out: TextIO) -> int | None:
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns if out.isatty() else None
+
+
+def _readable_by_all(path: Path) -> None:
+    # The atomic writer's temporary file is private (0600); a report is meant to be
+    # shared, so give it the mode a new file would have under the user's umask.
+    import contextlib
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):  # a file system without modes: nothing to fix
+        path.chmod(0o666 & ~umask)
