@@ -13,16 +13,15 @@ from positions import KnowledgeBase
 from positions.cli.app import app
 from positions.output.html_report import (
     QUERIES_USED,
-    STANCE_NS,
     ReportData,
     build_report,
     collect,
     gaps,
     matrix,
     parse_date,
-    strongest,
     timeline,
 )
+from positions.output.stances import STANCE_NS, strongest
 from support import KB, REPO
 
 runner = CliRunner()

@@ -14,7 +14,8 @@ import pyoxigraph as ox
 import pytest
 
 from positions import KnowledgeBase
-from positions.web.server import DEFAULT_HOST, Site, make_server, negotiate
+from positions.web.protocol import negotiate
+from positions.web.server import DEFAULT_HOST, Site, make_server
 from support import KB, REPO
 
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

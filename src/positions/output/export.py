@@ -351,7 +351,7 @@ def load_context(kb: KnowledgeBase) -> dict:
     return {"@context": context}
 
 
-def _pyld():  # noqa: ANN202 - the pyld module
+def _pyld():
     try:
         from pyld import jsonld
     except ImportError:
@@ -359,7 +359,7 @@ def _pyld():  # noqa: ANN202 - the pyld module
     return jsonld
 
 
-def _refusing_loader(jsonld):  # noqa: ANN001, ANN202 - pyld's loader protocol
+def _refusing_loader(jsonld):
     """A document loader that loads nothing: the context is passed inline, never fetched."""
 
     def refuse(url: str, options: dict | None = None) -> dict:

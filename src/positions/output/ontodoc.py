@@ -82,7 +82,7 @@ class Graphs:
         layout = kb.layout
         return cls(kb.store, names(layout.ontology_files()), names(layout.data_files()))
 
-    def triples(self, s=None, p=None, o=None, *, data: bool = False) -> list[ox.Triple]:  # noqa: ANN001
+    def triples(self, s=None, p=None, o=None, *, data: bool = False) -> list[ox.Triple]:
         """Matching triples of the ontology (or the data), deduplicated and sorted."""
         found = {
             quad.triple
