@@ -48,7 +48,7 @@ if result.type == "SELECT":
 
 
 def pick_query(kb_path: Path, wanted: str | None) -> str:
-    from positions.base.kb import KnowledgeBase
+    from positions import KnowledgeBase
 
     names = KnowledgeBase.open(kb_path).catalogue.names()
     if wanted:
@@ -64,7 +64,7 @@ def floor_spec(kb_path: Path, name: str) -> dict:
     """What the bare script needs: the files, the query text, its default bindings."""
     import pyoxigraph as ox
 
-    from positions.base.kb import KnowledgeBase
+    from positions import KnowledgeBase
     from positions.rdf.namespaces import PREFIXES
     from positions.sparql.params import bind
 

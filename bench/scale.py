@@ -187,7 +187,7 @@ def measure_load(base: Path, store: str) -> dict:
     if store == "disk":
         shutil.rmtree(base / ".positions-cache", ignore_errors=True)
     code = (
-        "import time,json,sys;from positions.base.kb import KnowledgeBase;"
+        "import time,json,sys;from positions import KnowledgeBase;"
         f"kb=KnowledgeBase.open({str(base)!r},store={store!r});t=time.perf_counter();"
         "kb.store;d=time.perf_counter()-t;"  # the open alone: counting 15M quads takes seconds
         "print(json.dumps({'triples':len(kb.store),'load':d}))"
@@ -218,7 +218,7 @@ KB_IRI = "https://w3id.org/positions/id/"
 
 def saved_queries(base: Path) -> list[dict]:
     sys.path.insert(0, str(ROOT / "src"))
-    from positions.base.kb import KnowledgeBase
+    from positions import KnowledgeBase
 
     queries = []
     speaker, topic = typical_speaker(base), typical_topic(base)
@@ -286,7 +286,7 @@ def _first_in_statements(base: Path, pattern: str) -> str | None:
 
 
 def measure_queries(base: Path, store: str, queries: list[dict], timeout: float) -> list[dict]:
-    from positions.base.kb import KnowledgeBase
+    from positions import KnowledgeBase
     from positions.rdf.namespaces import PREFIXES
 
     kb = KnowledgeBase.open(base, store="memory")
@@ -430,7 +430,7 @@ shutil.rmtree(folder)
 print(json.dumps({"open_rw": opened - start, "extend": done - opened, "triples": len(triples)}))
 """
 _OPEN = (
-    "import sys;from positions.base.kb import KnowledgeBase;"
+    "import sys;from positions import KnowledgeBase;"
     "len(KnowledgeBase.open(sys.argv[1],store='disk').store)"
 )
 

@@ -13,9 +13,9 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
+from positions import KnowledgeBase
 from positions.adding.merge import JOURNAL_NAME, TEMP_PREFIX, commit, recover
 from positions.base.datafiles import render_data_file
-from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
 from support import tree_digest
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from positions import KnowledgeBase
 from positions.adding.merge import add, non_canonical
 from positions.base import datafiles
 from positions.base.datafiles import file_for_new_node, render_data_file
-from positions.base.kb import KnowledgeBase
 from support import REPO
 
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"

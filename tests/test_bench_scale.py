@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from support import bench_module
 
 

@@ -17,8 +17,8 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
+from positions import KnowledgeBase
 from positions.adding.merge import JOURNAL_NAME, TEMP_PREFIX
-from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
 from support import REPO
 

@@ -14,7 +14,7 @@ from pyld import jsonld
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.cli.app import app
 from positions.errors import UsageError
 from positions.output import export as export_module

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.errors import InputError
 from positions.sparql.catalogue import Catalogue
 from positions.sparql.decorators import DECORATORS, HeaderCache
@@ -139,7 +139,7 @@ def test_no_folder_is_made_for_the_cache(tmp_path: Path) -> None:
 def test_a_query_on_a_base_with_a_store_folder_needs_no_yaml(tmp_path: Path) -> None:
     base = copy_bundled(tmp_path / "base")
     run = (
-        "import sys; from positions.base.kb import KnowledgeBase;"
+        "import sys; from positions import KnowledgeBase;"
         f"kb = KnowledgeBase.open({str(base)!r});"
         "rows = kb.query('documents').rows; print(len(rows), 'yaml' in sys.modules)"
     )

@@ -521,7 +521,7 @@ def _every_data_file_parses(base: Path) -> None:
 
 
 def _holds(base: Path, name: str) -> bool:
-    from positions.base.kb import KnowledgeBase
+    from positions import KnowledgeBase
 
     kb = KnowledgeBase.open(base)
     return bool(kb.query(f"ASK {{ kb:stmt-hostile-{name} pos:evidence/pos:source ?s }}"))

@@ -8,8 +8,8 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
+from positions import KnowledgeBase
 from positions.adding.csvimport import read_csv
-from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
 from positions.rdf.turtle import serialize_turtle
 from support import REPO, tree_digest

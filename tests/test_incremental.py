@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.checking.incremental import validate_new
 from positions.checking.validate import validate
 from support import bench_module

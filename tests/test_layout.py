@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from positions import KnowledgeBase
 from positions.base import layout
-from positions.base.kb import KnowledgeBase
 from positions.base.layout import RDF_SUFFIXES, Layout, _rdf_files
 
 

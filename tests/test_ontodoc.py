@@ -8,7 +8,7 @@ import sys
 import pyoxigraph as ox
 import pytest
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.output import ontodoc
 from positions.rdf.namespaces import compact
 from support import REPO

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from positions import KnowledgeBase
 from positions.base import opening
-from positions.base.kb import KnowledgeBase
 from positions.base.layout import JOURNAL_NAME, STORE_DATA, STORE_LOCK
 from positions.cli import argv, startup
 

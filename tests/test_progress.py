@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from positions import KnowledgeBase
 from positions.adding.csvimport import import_csv
-from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
 from positions.remote.push import push
 from support import REPO, copy_bundled, oxigraph_server

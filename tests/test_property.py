@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.cli.app import app
 from positions.rdf.turtle import serialize_turtle
 from support import REPO, copy_bundled, tree_digest

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.errors import InputError, UsageError
 from positions.rdf.namespaces import PREFIXES
 from positions.sparql.params import bind

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.cli.app import app
 from positions.errors import QueryRefused
 from positions.sparql.policy import inspect_query

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.cli.app import app
 from positions.errors import InputError, QueryRefused, UsageError
 from positions.output.export import export

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from positions import KnowledgeBase
 from positions.adding.merge import add
-from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
 from positions.remote.push import count_on_server, push
 from support import REPO, free_port, oxigraph_server

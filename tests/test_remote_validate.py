@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.checking.incremental import validate_new
 from positions.cli.app import app
 from positions.remote.http import RemoteError, request

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.output.render import (
     FormatMismatch,
     OutputFormat,

@@ -485,7 +485,7 @@ def test_a_node_level_message_belongs_to_one_constraint(shapes_graph: Graph) -> 
 
 
 def test_api_report_of_new_facts() -> None:
-    from positions.base.kb import KnowledgeBase
+    from positions import KnowledgeBase
     from positions.checking.validate import validate as validate_api
 
     kb = KnowledgeBase.open(REPO)

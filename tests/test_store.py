@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from positions.base.kb import KnowledgeBase
+from positions import KnowledgeBase
 from positions.base.store import store_kind
 from support import bench_module
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from positions import KnowledgeBase
 from positions.base import store as stores
-from positions.base.kb import KnowledgeBase
 from positions.errors import InputError
 from positions.rdf import rdfio
 from support import REPO

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from positions import KnowledgeBase
 from positions.base.datafiles import (
     RDF_TYPE,
     class_file,
@@ -16,7 +17,6 @@ from positions.base.datafiles import (
     render_data_file,
     superclasses,
 )
-from positions.base.kb import KnowledgeBase
 from support import bench_module
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.api import KnowledgeBase
     from positions.errors import InputError, PositionsError, QueryRefused, UsageError
 
 __all__ = ["InputError", "KnowledgeBase", "PositionsError", "QueryRefused", "UsageError"]
@@ -26,7 +26,7 @@ _HOMES = {
     "PositionsError": "positions.errors",
     "QueryRefused": "positions.errors",
     "UsageError": "positions.errors",
-    "KnowledgeBase": "positions.base.kb",
+    "KnowledgeBase": "positions.api",
 }
 
 

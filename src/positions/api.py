@@ -24,8 +24,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from positions.base.kb import LocalBase
 from positions.base.layout import locate_base
+from positions.base.local import LocalBase
+from positions.sparql.limits import ADHOC_TIMEOUT, SAVED_TIMEOUT
 
 if TYPE_CHECKING:  # imported by the verbs that need them
     from positions.adding.apply import Outcome
@@ -36,10 +37,6 @@ if TYPE_CHECKING:  # imported by the verbs that need them
     from positions.sparql.engine import QueryResult
     from positions.web.server import Server
 
-# Saved queries are reviewed and may aggregate a large base; an ad-hoc query is
-# fenced more tightly, so that a runaway join answers quickly with a message.
-SAVED_TIMEOUT = 30.0
-ADHOC_TIMEOUT = 10.0
 # Requests to a server: seconds to wait for each.
 REQUEST_TIMEOUT = 30.0
 

@@ -38,7 +38,7 @@ from positions.rdf.namespaces import DATA, PREFIXES, compact
 from positions.rdf.turtle import serialize_turtle
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
     from positions.checking.validate import Problem
 
 POS = PREFIXES["pos"]
@@ -182,7 +182,7 @@ class Table:
 class _Context:
     """What cell values are checked against: known nodes and concepts."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: LocalBase) -> None:
         self.nodes: set[str] = set()
         for path in kb.layout.data_files() + kb.layout.ontology_files():
             for quad in rdfio.read_rdf(path):
@@ -197,7 +197,7 @@ class _Context:
 
 
 def read_csv(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     path: Path,
     kind: str | None = None,
     *,
@@ -232,7 +232,7 @@ def read_csv(
     return table
 
 
-def _display_name(kb: KnowledgeBase, path: Path) -> str:
+def _display_name(kb: LocalBase, path: Path) -> str:
     try:
         return kb.relative(path)
     except ValueError:
@@ -532,7 +532,7 @@ def _short(iri: str) -> str:
 
 
 def import_csv(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     path: Path,
     *,
     kind: str | None = None,

@@ -68,7 +68,7 @@ from positions.rdf import rdfio
 from positions.rdf.namespaces import PREFIXES, compact
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
     from positions.checking.validate import Problem, Report
 
 LOCK_NAME = ".positions.lock"
@@ -157,7 +157,7 @@ def _is_name_char(char: str) -> bool:
     return char.isalnum() or char in "_-.:%"
 
 
-def read_inputs(kb: KnowledgeBase, files: Iterable[Path]) -> list[InputFile]:
+def read_inputs(kb: LocalBase, files: Iterable[Path]) -> list[InputFile]:
     """The new files, read through the strict gate (an unreadable one raises InputError)."""
     sources = []
     for path in files:
@@ -371,7 +371,7 @@ class Plan:
 
 
 def plan_add(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     files: list[Path],
     inputs: list[InputFile] | None = None,
     view: BaseView | None = None,
@@ -450,7 +450,7 @@ class BaseView:
 
     def __init__(
         self,
-        kb: KnowledgeBase,
+        kb: LocalBase,
         store: object | None = None,
         graph: ox.NamedNode | ox.DefaultGraph | None = None,
         destination: str | None = None,
@@ -472,7 +472,7 @@ class BaseView:
     @classmethod
     def remote(
         cls,
-        kb: KnowledgeBase,
+        kb: LocalBase,
         store: object,
         graph: ox.NamedNode | ox.DefaultGraph,
         destination: str,
@@ -669,7 +669,7 @@ def _where_new(node: Term, inputs: list[InputFile], predicate: ox.NamedNode | No
     return inputs[0].name if inputs else "(input)"
 
 
-def _functional_properties(kb: KnowledgeBase, supers: dict[str, set[str]]) -> dict[str, set[str]]:
+def _functional_properties(kb: LocalBase, supers: dict[str, set[str]]) -> dict[str, set[str]]:
     """Class -> properties a violation-level shape allows once (``sh:maxCount 1``).
 
     Read from the shapes, so a new negotiation's shapes need no code change.
@@ -711,7 +711,7 @@ def _label(graph: _Graph, node: Term) -> str | None:
     return labels[0].value if labels else None
 
 
-def _render(kb: KnowledgeBase, plan: Plan) -> None:
+def _render(kb: LocalBase, plan: Plan) -> None:
     """The full new text of every file the plan changes (only those files are read)."""
     for name, triples in sorted(plan.added.items()):
         path = kb.layout.data_dir / name
@@ -727,7 +727,7 @@ def _render(kb: KnowledgeBase, plan: Plan) -> None:
             plan.reformatted.append(name)
 
 
-def _current_bytes(kb: KnowledgeBase, name: str) -> bytes | None:
+def _current_bytes(kb: LocalBase, name: str) -> bytes | None:
     path = kb.layout.data_dir / name
     return path.read_bytes() if path.exists() else None
 
@@ -772,7 +772,7 @@ class Outcome:
 
 
 def add(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     files: list[Path],
     *,
     dry_run: bool = False,
@@ -798,7 +798,7 @@ def add(
 
 
 def apply(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     plan: Plan,
     *,
     strict: bool = False,
@@ -813,7 +813,7 @@ def apply(
 
 
 def _apply(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     files: list[Path],
     inputs: list[InputFile],
     *,
@@ -847,7 +847,7 @@ def _refuse_conflicts(plan: Plan) -> None:
 
 
 def _validate(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     files: list[Path],
     strict: bool,
     relocate: Callable[[Problem], Problem] | None,
@@ -867,7 +867,7 @@ def _violations(report: Report) -> MergeError:
 
 
 @contextlib.contextmanager
-def base_lock(kb: KnowledgeBase, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def base_lock(kb: LocalBase, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """One writer at a time: an OS lock (released by the kernel if the process dies)."""
     from filelock import FileLock, Timeout
 
@@ -1009,7 +1009,7 @@ def _pause(point: str) -> None:
 # -- formatting ----------------------------------------------------------------------------
 
 
-def non_canonical(kb: KnowledgeBase) -> dict[str, str]:
+def non_canonical(kb: LocalBase) -> dict[str, str]:
     """Data files not in canonical form, with their canonical text.
 
     Every file is read and rendered (minutes on a base of a million
@@ -1031,7 +1031,7 @@ def non_canonical(kb: KnowledgeBase) -> dict[str, str]:
     return out
 
 
-def format_base(kb: KnowledgeBase) -> tuple[list[str], list[str]]:
+def format_base(kb: LocalBase) -> tuple[list[str], list[str]]:
     """Rewrite every non-canonical data file, all in one transaction; (files, recovered)."""
     with base_lock(kb):
         recovered = recover(kb.layout.data_dir)

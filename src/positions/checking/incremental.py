@@ -53,7 +53,7 @@ from positions.checking import validate as whole
 from positions.rdf.namespaces import PREFIXES
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
 
 RDF_TYPE = ox.NamedNode(whole.RDF_TYPE)
 SH = whole.SH
@@ -98,7 +98,7 @@ class QuadSource(Protocol):
 
 
 def validate_new(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     files: Iterable[Path | str],
     *,
     strict: bool = False,
@@ -222,7 +222,7 @@ class Extract:
             if isinstance(quad.subject, ox.NamedNode):
                 self._describe(quad.subject)
 
-    def as_files(self, kb: KnowledgeBase) -> list[whole._SourceFile]:
+    def as_files(self, kb: LocalBase) -> list[whole._SourceFile]:
         """The extract as one pseudo-file per base file (their names locate problems)."""
         prefix = "https://w3id.org/positions/graph/"
         by_graph: dict[str, list[ox.Quad]] = {}

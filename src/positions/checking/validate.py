@@ -1,6 +1,6 @@
 """Validate a knowledge base, or new files in its context, against its shapes.
 
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
     from positions.checking.validate import validate
 
     report = validate(KnowledgeBase.open())              # the whole base
@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # rdflib and pyshacl cost half a second to import: see valida
     from rdflib import Graph
     from rdflib.term import Node
 
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -270,12 +270,12 @@ def _plural(count: int, word: str) -> str:
 INCREMENTAL_FROM_BYTES = 1024 * 1024
 
 
-def _data_bytes(kb: KnowledgeBase) -> int:
+def _data_bytes(kb: LocalBase) -> int:
     return kb.layout.data_bytes()
 
 
 def validate(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     files: Iterable[Path | str] | None = None,
     *,
     strict: bool = False,
@@ -397,12 +397,12 @@ def _identity(problem: Problem) -> tuple:
     return (problem.focus_compact, problem.path, problem.value, problem.severity, problem.message)
 
 
-def _base_files(kb: KnowledgeBase) -> list[_SourceFile]:
+def _base_files(kb: LocalBase) -> list[_SourceFile]:
     paths = kb.layout.ontology_files() + kb.layout.data_files()
     return [_SourceFile.read(path, kb.relative(path)) for path in paths]
 
 
-def _distinct_new_files(kb: KnowledgeBase, files: Iterable[Path | str] | None) -> list[Path]:
+def _distinct_new_files(kb: LocalBase, files: Iterable[Path | str] | None) -> list[Path]:
     """The given files, each once (a file given twice, or by two names, counts once).
 
     A file of the base given by name stays in the list: it is validated as
@@ -422,7 +422,7 @@ def _distinct_new_files(kb: KnowledgeBase, files: Iterable[Path | str] | None) -
     return chosen
 
 
-def _display_name(kb: KnowledgeBase, path: Path) -> str:
+def _display_name(kb: LocalBase, path: Path) -> str:
     try:
         return kb.relative(path)
     except ValueError:  # outside the base: as the user wrote it

@@ -1,9 +1,10 @@
 """The ``positions`` command: a thin typer layer over the Python API.
 
 Each command lives in its own module under :mod:`positions.cli.commands` and
-registers itself on :data:`app`.  Errors raised as :class:`PositionsError` are
-printed as one ``Error:`` line on standard error with their exit code; any
-other exception is a bug, shown with a traceback only under ``--debug``.
+registers itself on :data:`app`; what they share is in :mod:`positions.cli.options`.
+Errors raised as :class:`PositionsError` are printed as one ``Error:`` line on
+standard error with their exit code; any other exception is a bug, shown with a
+traceback only under ``--debug``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated
 import typer
 
 from positions.cli.argv import command_name
+from positions.cli.options import state
 from positions.errors import PositionsError
 
 APP_SETTINGS: dict = {
@@ -31,16 +33,6 @@ APP_SETTINGS: dict = {
     "rich_markup_mode": "rich",
 }
 app = typer.Typer(**APP_SETTINGS)
-
-
-class State:
-    """Options given before the command name, shared by every command."""
-
-    kb_path: Path | None = None
-    debug: bool = False
-
-
-state = State()
 
 
 @app.callback()
@@ -105,19 +97,6 @@ def _configure_input_limits(
     rdfio.configure_limits(
         max_bytes=max_bytes, max_nesting=max_nesting, max_number_digits=max_number_digits
     )
-
-
-def open_kb():  # noqa: ANN201 - typed in kb.py; imported lazily for start-up speed
-    """The base chosen by the global options."""
-    from positions.base.kb import KnowledgeBase
-
-    return KnowledgeBase.open(state.kb_path)
-
-
-def fail(error: PositionsError) -> None:
-    """Print a user error and exit with its code."""
-    print(f"Error: {error}", file=sys.stderr)
-    raise typer.Exit(code=error.exit_code)
 
 
 def _register_commands() -> None:

@@ -78,7 +78,9 @@ def timeout_option(help: str = "Seconds to wait for each request.") -> Any:
 
 Strict = Annotated[
     bool,
-    typer.Option("--strict", help="Warnings fail too: exit 1 when there is any warning."),
+    typer.Option(
+        "--strict", help="Warnings fail too: exit 1 when there is any warning (nothing is added)."
+    ),
 ]
 DryRun = Annotated[
     bool,

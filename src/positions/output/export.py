@@ -34,7 +34,7 @@ from positions.rdf.namespaces import DATA, PREFIXES
 from positions.rdf.turtle import blank_node_labels, serialize_trig, serialize_turtle
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
 
 DATASET = ox.NamedNode(DATA + "dataset")
 DATA_LICENCE = ox.NamedNode("https://creativecommons.org/licenses/by/4.0/")
@@ -73,7 +73,7 @@ class Graph:
 
 
 def export(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     fmt: Format | str = Format.turtle,
     *,
     include_ontology: bool = True,
@@ -90,7 +90,7 @@ def export(
 
 
 def collect_graphs(
-    kb: KnowledgeBase, *, include_ontology: bool = True, include_shapes: bool = False
+    kb: LocalBase, *, include_ontology: bool = True, include_shapes: bool = False
 ) -> list[Graph]:
     """The files to export, each as a named graph, sorted by file name."""
     files = list(kb.layout.data_files())
@@ -111,7 +111,7 @@ def collect_graphs(
 # -- the dataset description -----------------------------------------------------------
 
 
-def describe_dataset(kb: KnowledgeBase, *, sparql_endpoint: str | None = None) -> list[ox.Triple]:
+def describe_dataset(kb: LocalBase, *, sparql_endpoint: str | None = None) -> list[ox.Triple]:
     """A VoID and DCAT description of the data of ``kb``, for others to find and cite it.
 
     Counts are over the files of ``data/``.  The date is the newest
@@ -200,7 +200,7 @@ def _examples(data: list[ox.Triple]) -> list[ox.NamedNode]:
     return [ox.NamedNode(iri) for iri in sorted(set(first.values()))]
 
 
-def _ontology_date(kb: KnowledgeBase) -> ox.Literal | None:
+def _ontology_date(kb: LocalBase) -> ox.Literal | None:
     modified = _dc("modified")
     dates = []
     for path in kb.layout.ontology_files():
@@ -243,16 +243,16 @@ def _sorted_lines(data: bytes) -> bytes:
     return b"".join(lines)
 
 
-def write_turtle(kb: KnowledgeBase, graphs: list[Graph]) -> bytes:
+def write_turtle(kb: LocalBase, graphs: list[Graph]) -> bytes:
     return serialize_turtle(_all_triples(graphs), PREFIXES, HEADER).encode("utf-8")
 
 
-def write_ntriples(kb: KnowledgeBase, graphs: list[Graph]) -> bytes:
+def write_ntriples(kb: LocalBase, graphs: list[Graph]) -> bytes:
     triples = _relabel(_all_triples(graphs))
     return _sorted_lines(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
 
 
-def write_nquads(kb: KnowledgeBase, graphs: list[Graph]) -> bytes:
+def write_nquads(kb: LocalBase, graphs: list[Graph]) -> bytes:
     quads = []
     for graph in graphs:
         name = graph.name or ox.DefaultGraph()
@@ -263,11 +263,11 @@ def write_nquads(kb: KnowledgeBase, graphs: list[Graph]) -> bytes:
     return _sorted_lines(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
 
 
-def write_trig(kb: KnowledgeBase, graphs: list[Graph]) -> bytes:
+def write_trig(kb: LocalBase, graphs: list[Graph]) -> bytes:
     return serialize_trig(((g.name, g.triples) for g in graphs), PREFIXES, HEADER).encode("utf-8")
 
 
-def write_rdfxml(kb: KnowledgeBase, graphs: list[Graph]) -> bytes:
+def write_rdfxml(kb: LocalBase, graphs: list[Graph]) -> bytes:
     triples = _relabel(_all_triples(graphs))
     try:
         return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
@@ -276,7 +276,7 @@ def write_rdfxml(kb: KnowledgeBase, graphs: list[Graph]) -> bytes:
         raise UsageError(f"the base cannot be written as RDF/XML: {error}") from None
 
 
-def write_jsonld(kb: KnowledgeBase, graphs: list[Graph]) -> bytes:
+def write_jsonld(kb: LocalBase, graphs: list[Graph]) -> bytes:
     """Compacted JSON-LD with the shipped context inline, so the file stands alone."""
     jsonld = _pyld()
     context = load_context(kb)
@@ -312,7 +312,7 @@ def _pyld_triple(triple: ox.Triple) -> dict[str, dict[str, str]]:
     }
 
 
-WRITERS: dict[Format, Callable[[KnowledgeBase, list[Graph]], bytes]] = {
+WRITERS: dict[Format, Callable[[LocalBase, list[Graph]], bytes]] = {
     Format.turtle: write_turtle,
     Format.nt: write_ntriples,
     Format.trig: write_trig,
@@ -335,7 +335,7 @@ def context_text(prefixes: dict[str, str] = PREFIXES) -> str:
     return json.dumps(context_document(prefixes), indent=2, sort_keys=True) + "\n"
 
 
-def load_context(kb: KnowledgeBase) -> dict:
+def load_context(kb: LocalBase) -> dict:
     """The base's ``ontology/context.jsonld``, else one made from the prefixes."""
     path = kb.layout.ontology_dir / CONTEXT_FILE
     if not path.is_file():
@@ -375,7 +375,7 @@ def _refusing_loader(jsonld):
 # -- writing a file atomically ------------------------------------------------------------------
 
 
-def refuse_output_inside_data(kb: KnowledgeBase, output: Path) -> None:
+def refuse_output_inside_data(kb: LocalBase, output: Path) -> None:
     """An export written into data/ would be read back as data on the next run."""
     target = output.expanduser().resolve()
     data_dir = kb.layout.data_dir.resolve()

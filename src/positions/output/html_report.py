@@ -40,7 +40,7 @@ from positions.output.stances import (
 from positions.rdf.namespaces import DATA
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
 
 QUERIES_USED = (
     "demand-party-matrix",
@@ -69,7 +69,7 @@ class ReportData:
         return self.rows[name]
 
 
-def collect(kb: KnowledgeBase) -> ReportData:
+def collect(kb: LocalBase) -> ReportData:
     """Run the report's saved queries, without parameters."""
     return ReportData({name: kb.query(name).to_dicts() for name in QUERIES_USED})
 
@@ -498,7 +498,7 @@ def contents() -> str:
     return f'<nav class="top">{links}<a href="#legend">Legend</a></nav>\n'
 
 
-def build_report(kb: KnowledgeBase, data: ReportData | None = None) -> str:
+def build_report(kb: LocalBase, data: ReportData | None = None) -> str:
     """The report as one HTML document."""
     data = data or collect(kb)
     body = [

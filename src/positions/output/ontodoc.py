@@ -32,7 +32,7 @@ from positions.rdf import rdfio
 from positions.rdf.namespaces import DATA, PREFIXES, compact
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
 
 REGENERATE = "python -m positions.output.ontodoc"
 OUTPUT = Path("docs") / "ontology.md"
@@ -75,7 +75,7 @@ class Graphs:
     data: list[ox.NamedNode]
 
     @classmethod
-    def of(cls, kb: KnowledgeBase) -> Graphs:
+    def of(cls, kb: LocalBase) -> Graphs:
         def names(paths: Iterable[Path]) -> list[ox.NamedNode]:
             return [rdfio.graph_iri(kb.relative(p)) for p in paths]
 
@@ -105,7 +105,7 @@ def _triple_key(t: ox.Triple) -> tuple[str, str, str]:
 # -- the page ---------------------------------------------------------------------------
 
 
-def generate(kb: KnowledgeBase) -> str:
+def generate(kb: LocalBase) -> str:
     """The Markdown page for ``kb``; the same files give the same text."""
     g = Graphs.of(kb)
     classes = _typed(g, CLASS_TYPES)
@@ -430,14 +430,15 @@ def _cell(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the page (or, with --check, compare it); 1 when --check finds it stale."""
-    from positions.base.kb import KnowledgeBase
 
     parser = argparse.ArgumentParser(prog=REGENERATE, description=__doc__.split("\n")[0])
     parser.add_argument("kb", nargs="?", default=".", help="the base's folder (default: .)")
     parser.add_argument("-o", "--output", type=Path, help="default: KB/docs/ontology.md")
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args(argv)
-    kb = KnowledgeBase.open(args.kb)
+    from positions.base.local import LocalBase
+
+    kb = LocalBase.open(args.kb)
     output = args.output or kb.root / OUTPUT
     text = generate(kb)
     if args.check:

@@ -29,7 +29,7 @@ from positions.remote.http import (
 from positions.remote.query import parse_answer, post_query
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
 
 ANONYMOUS_WRITE_WARNING = (
     "Warning: the server accepted an anonymous write; anyone who can reach it can change or "
@@ -59,7 +59,7 @@ class PushReport:
 
 
 def push(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     url: str,
     *,
     graph: str | None = None,

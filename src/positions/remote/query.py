@@ -34,7 +34,7 @@ from positions.remote.http import (
 from positions.remote.values import check_remote_parameters, inject_values
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
     from positions.sparql.engine import Prepared, QueryResult
     from positions.sparql.saved import SavedQuery
 
@@ -43,7 +43,7 @@ GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 
 
 def run_remote(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     name_or_text: str | SavedQuery,
     params: Mapping[str, Any] | None = None,
     *,
@@ -76,7 +76,7 @@ def run_remote(
 
 
 def prepare_remote(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     name_or_text: str | SavedQuery,
     params: Mapping[str, Any] | None = None,
     *,

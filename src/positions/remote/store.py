@@ -66,7 +66,7 @@ from positions.remote.query import parse_answer, post_query
 
 if TYPE_CHECKING:
     from positions.adding.merge import Outcome
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
     from positions.checking.validate import Report
 
 BATCH = 200  # nodes or patterns in one request (a VALUES block of this many terms)
@@ -319,7 +319,7 @@ def _quad(row: ox.QuerySolution, labels: dict[str, ox.BlankNode]) -> ox.Quad:
 
 
 def validate_remote(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     files: Iterable[Path | str],
     *,
     endpoint: str,
@@ -344,7 +344,7 @@ def validate_remote(
 
 
 def add_remote(
-    kb: KnowledgeBase,
+    kb: LocalBase,
     files: list[Path],
     *,
     store_url: str,

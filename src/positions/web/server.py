@@ -61,7 +61,7 @@ from positions.web.protocol import (
 )
 
 if TYPE_CHECKING:
-    from positions.base.kb import KnowledgeBase
+    from positions.base.local import LocalBase
     from positions.sparql.engine import QueryResult
     from positions.sparql.saved import SavedQuery
 
@@ -77,7 +77,7 @@ class Site:
 
     def __init__(
         self,
-        kb: KnowledgeBase,
+        kb: LocalBase,
         *,
         timeout: float = DEFAULT_TIMEOUT,
         max_rows: int = DEFAULT_MAX_ROWS,

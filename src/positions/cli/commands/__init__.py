@@ -13,6 +13,7 @@ import typer
 # Listed explicitly (not discovered) so that the help shows a stable order.
 COMMAND_MODULES = [
     "query",
+    "queries",
     "validate",
     "add",
     "import_csv",
@@ -26,10 +27,4 @@ COMMAND_MODULES = [
 
 def register_all(app: typer.Typer) -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"positions.cli.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name == f"positions.cli.commands.{name}":
-                continue  # command not built yet
-            raise
-        module.register(app)
+        importlib.import_module(f"positions.cli.commands.{name}").register(app)

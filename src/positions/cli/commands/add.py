@@ -13,6 +13,16 @@ from typing import Annotated
 
 import typer
 
+from positions.cli.options import (
+    DryRun,
+    Insecure,
+    Strict,
+    command,
+    endpoint_option,
+    open_kb,
+    timeout_option,
+)
+
 ADD_HELP = (
     "Add the facts of FILE... to the base. The new facts are validated together with the "
     "base; only if they conform are they merged into data/, each node into the file of its "
@@ -46,6 +56,7 @@ def register(app: typer.Typer) -> None:
     app.command("add", help=ADD_HELP)(add_command)
 
 
+@command
 def add_command(
     files: Annotated[
         list[Path],
@@ -55,18 +66,8 @@ def add_command(
             show_default=False,
         ),
     ],
-    dry_run: Annotated[
-        bool,
-        typer.Option(
-            "--dry-run",
-            "-n",
-            help="Show what would be added (new nodes by class, files that would change) "
-            "and validate, without writing.",
-        ),
-    ] = False,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Warnings fail too: nothing is added.")
-    ] = False,
+    dry_run: DryRun = False,
+    strict: Strict = False,
     to: Annotated[
         str | None,
         typer.Option(
@@ -79,53 +80,18 @@ def add_command(
     ] = None,
     endpoint: Annotated[
         str | None,
-        typer.Option(
-            "--endpoint",
-            metavar="URL",
-            help="With --to: the server's SPARQL query endpoint (default: …/query beside "
-            "…/store or …/data).",
-            show_default=False,
+        endpoint_option(
+            "With --to: the server's SPARQL query endpoint (default: …/query beside "
+            "…/store or …/data)."
         ),
     ] = None,
     graph: Annotated[
         str | None,
         typer.Option("--graph", help="With --to: the named graph that holds the base."),
     ] = None,
-    insecure: Annotated[
-        bool,
-        typer.Option("--insecure", help="With --to: allow plain http:// to another machine."),
-    ] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="With --to: seconds for each request.")
-    ] = 30.0,
+    insecure: Insecure = False,
+    timeout: Annotated[float, timeout_option("With --to: seconds for each request.")] = 30.0,
 ) -> None:
-    from positions.cli import app as cli
-    from positions.errors import PositionsError, UsageError
-
-    try:
-        if to is None:
-            if endpoint or graph or insecure:
-                raise UsageError("--endpoint, --graph and --insecure go with --to STORE_URL")
-            from positions.adding.merge import add
-
-            outcome = add(cli.open_kb(), files, dry_run=dry_run, strict=strict)
-        else:
-            from positions.remote.http import Credentials
-            from positions.remote.store import add_remote
-
-            outcome = add_remote(
-                cli.open_kb(),
-                files,
-                store_url=to,
-                endpoint=endpoint,
-                graph=graph,
-                credentials=Credentials.from_options(),
-                timeout=timeout,
-                insecure=insecure,
-                dry_run=dry_run,
-                strict=strict,
-            )
-    except PositionsError as error:
-        cli.fail(error)
-        return
+    kb = open_kb(endpoint, timeout=timeout)
+    outcome = kb.add(files, dry_run=dry_run, strict=strict, to=to, graph=graph, insecure=insecure)
     sys.stdout.write(outcome.to_text())

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from positions.cli.options import command, open_kb
+
 EXPORT_HELP = """
 Write the base as Turtle (default), N-Triples, TriG, N-Quads, JSON-LD or RDF/XML, to standard
 output or --output FILE. The same base gives the same bytes.
@@ -40,6 +42,7 @@ def register(app: typer.Typer) -> None:
     app.command("export", help=EXPORT_HELP)(export_command)
 
 
+@command
 def export_command(
     fmt: Annotated[
         str,
@@ -68,31 +71,15 @@ def export_command(
         typer.Option("--sparql-endpoint", help="Name this SPARQL endpoint in the description."),
     ] = None,
 ) -> None:
-    from positions.cli.app import fail, open_kb
-    from positions.errors import PositionsError, UsageError
-    from positions.output.export import Format, export, refuse_output_inside_data, write_atomically
-
-    try:
-        try:
-            chosen = Format(fmt.lower())
-        except ValueError:
-            known = ", ".join(f.value for f in Format)
-            raise UsageError(f"--format {fmt!r} is not one of: {known}") from None
-        kb = open_kb()
-        if output is not None:
-            refuse_output_inside_data(kb, output)
-        content = export(
-            kb,
-            chosen,
-            include_ontology=not no_ontology,
-            include_shapes=with_shapes,
-            include_description=not no_description,
-            sparql_endpoint=sparql_endpoint,
-        )
-        if output is None:
-            sys.stdout.buffer.write(content)
-            sys.stdout.buffer.flush()
-        else:
-            write_atomically(output, content)
-    except PositionsError as error:
-        fail(error)
+    kb = open_kb()
+    content = kb.export(
+        fmt,
+        output=output,
+        include_ontology=not no_ontology,
+        include_shapes=with_shapes,
+        include_description=not no_description,
+        sparql_endpoint=sparql_endpoint,
+    )
+    if output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()

@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from positions.cli.options import command, open_kb
+
 FMT_HELP = (
     "Rewrite the files of data/ in the canonical layout that `positions add` writes (prefixes"
     " sorted, one block per subject sorted by IRI, predicates and objects sorted, evidence "
@@ -29,35 +31,28 @@ def register(app: typer.Typer) -> None:
     app.command("fmt", help=FMT_HELP)(fmt_command)
 
 
+@command
 def fmt_command(
     check: Annotated[
         bool,
         typer.Option("--check", help="Write nothing; exit 1 listing the non-canonical files."),
     ] = False,
 ) -> None:
-    from positions.adding.merge import format_base, non_canonical
-    from positions.cli import app as cli
-    from positions.errors import PositionsError
-
-    try:
-        kb = cli.open_kb()
-        if check:
-            pending = sorted(non_canonical(kb))
-            for name in pending:
-                print(f"data/{name}: not in canonical form")
-            if pending:
-                print(
-                    f"{len(pending)} of {len(kb.layout.data_files())} files would be "
-                    "rewritten; run `positions fmt`.",
-                    file=sys.stderr,
-                )
-                raise typer.Exit(code=1)
-            print("data/ is in canonical form.")
-            return
-        rewritten, recovered = format_base(kb)
-    except PositionsError as error:
-        cli.fail(error)
+    kb = open_kb()
+    if check:
+        pending = kb.non_canonical()
+        for name in pending:
+            print(f"data/{name}: not in canonical form")
+        if pending:
+            print(
+                f"{len(pending)} of {len(kb.layout.data_files())} files would be "
+                "rewritten; run `positions fmt`.",
+                file=sys.stderr,
+            )
+            raise typer.Exit(code=1)
+        print("data/ is in canonical form.")
         return
+    rewritten, recovered = kb.format()
     for line in recovered:
         print(f"Recovered: {line}")
     for name in rewritten:

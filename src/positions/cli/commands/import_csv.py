@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from positions.cli.options import DryRun, Strict, command, open_kb
+
 IMPORT_HELP = (
     "Import statements, demands, meetings, media appearances or sources from a CSV file (one "
     "row per node, the columns of docs/adding.md, 'Spreadsheets'). The rows become the same "
@@ -35,6 +37,7 @@ def register(app: typer.Typer) -> None:
     app.command("import", help=IMPORT_HELP)(import_command)
 
 
+@command
 def import_command(
     file: Annotated[
         Path, typer.Argument(metavar="FILE.csv", help="The CSV file (UTF-8, comma-separated).")
@@ -47,21 +50,8 @@ def import_command(
             "meeting, media-appearance or source.",
         ),
     ] = None,
-    dry_run: Annotated[
-        bool,
-        typer.Option("--dry-run", "-n", help="Show what would be added, without writing."),
-    ] = False,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Warnings fail too: nothing is added.")
-    ] = False,
+    dry_run: DryRun = False,
+    strict: Strict = False,
 ) -> None:
-    from positions.adding.csvimport import import_csv
-    from positions.cli import app as cli
-    from positions.errors import PositionsError
-
-    try:
-        outcome = import_csv(cli.open_kb(), file, kind=kind, dry_run=dry_run, strict=strict)
-    except PositionsError as error:
-        cli.fail(error)
-        return
+    outcome = open_kb().import_csv(file, kind=kind, dry_run=dry_run, strict=strict)
     sys.stdout.write(outcome.to_text())

@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from positions.cli.options import Insecure, Timeout, command, open_kb
+
 PUSH_HELP = """
 Upload the base (ontology and data, as N-Triples) to a SPARQL 1.1 Graph Store Protocol
 endpoint, [bold]replacing[/bold] the target graph, then report how many triples the server
@@ -32,7 +34,8 @@ def register(app: typer.Typer) -> None:
     app.command("push", help=PUSH_HELP)(push_command)
 
 
-def push_command(  # noqa: PLR0913 - one parameter per option
+@command
+def push_command(
     url: Annotated[str, typer.Argument(help="The Graph Store Protocol URL (…/store).")],
     graph: Annotated[
         str | None,
@@ -62,38 +65,24 @@ def push_command(  # noqa: PLR0913 - one parameter per option
         str | None,
         typer.Option("--token", help="A bearer token; prefer $POSITIONS_PUSH_TOKEN."),
     ] = None,
-    insecure: Annotated[
-        bool,
-        typer.Option("--insecure", help="Allow plain http:// to a host other than this machine."),
-    ] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each request.")
-    ] = 30.0,
+    insecure: Insecure = False,
+    timeout: Timeout = 30.0,
     with_description: Annotated[
         bool,
         typer.Option("--with-description", help="Also upload the VoID/DCAT description."),
     ] = False,
 ) -> None:
-    from positions.cli.app import fail, open_kb
-    from positions.errors import PositionsError
     from positions.remote.http import Credentials
-    from positions.remote.push import ANONYMOUS_WRITE_WARNING, push
+    from positions.remote.push import ANONYMOUS_WRITE_WARNING
 
-    try:
-        credentials = Credentials.from_options(user, password, token)
-        report = push(
-            open_kb(),
-            url,
-            graph=graph,
-            query_endpoint=query_endpoint,
-            credentials=credentials,
-            insecure=insecure,
-            timeout=timeout,
-            with_description=with_description,
-        )
-    except PositionsError as error:
-        fail(error)
-        return
+    report = open_kb(timeout=timeout).push(
+        url,
+        graph=graph,
+        query_endpoint=query_endpoint,
+        credentials=Credentials.from_options(user, password, token),
+        insecure=insecure,
+        with_description=with_description,
+    )
     print(report.summary())
     if report.anonymous:
         print(ANONYMOUS_WRITE_WARNING, file=sys.stderr)

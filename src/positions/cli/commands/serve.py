@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from positions.cli.options import command, open_kb
+
 SERVE_HELP = """
 Serve the base on http://127.0.0.1:PORT/: the report's views as pages, a page for every
 party, person, demand, meeting, source and statement (also as Turtle or JSON-LD by content
@@ -31,6 +33,7 @@ def register(app: typer.Typer) -> None:
     app.command("serve", help=SERVE_HELP)(serve_command)
 
 
+@command
 def serve_command(
     port: Annotated[
         int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on (0: any free).")
@@ -50,19 +53,7 @@ def serve_command(
         int, typer.Option("--max-rows", min=1, help="Most rows (or triples) one query may return.")
     ] = 10_000,
 ) -> None:
-    from positions.cli.app import fail, open_kb
-    from positions.errors import PositionsError, UsageError
-    from positions.web.server import Site, make_server
-
-    try:
-        site = Site(open_kb(), timeout=timeout, max_rows=max_rows)
-        try:
-            server = make_server(site, host, port)
-        except OSError as error:
-            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    except PositionsError as error:
-        fail(error)
-        return
+    server = open_kb().web_server(host, port, timeout=timeout, max_rows=max_rows)
     bound_host, bound_port = server.server_address[:2]
     print(f"Serving the base on http://{bound_host}:{bound_port}/ (Ctrl-C stops)", file=sys.stderr)
     try:

@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from positions.cli.options import Strict, command, endpoint_option, open_kb, timeout_option
+
 VALIDATE_HELP = (
     "Validate the whole base, or the given FILEs in the context of the base (new facts may "
     "refer to the parties, demands and sources already there), against the SHACL shapes of "
@@ -54,6 +56,7 @@ def register(app: typer.Typer) -> None:
     app.command("validate", help=VALIDATE_HELP)(validate_command)
 
 
+@command
 def validate_command(
     files: Annotated[
         list[Path] | None,
@@ -64,10 +67,7 @@ def validate_command(
             show_default=False,
         ),
     ] = None,
-    strict: Annotated[
-        bool,
-        typer.Option("--strict", help="Warnings fail too: exit 1 when there is any warning."),
-    ] = False,
+    strict: Strict = False,
     fmt: Annotated[
         ReportFormat,
         typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
@@ -92,87 +92,23 @@ def validate_command(
     ] = False,
     endpoint: Annotated[
         str | None,
-        typer.Option(
-            "--endpoint",
-            metavar="URL",
-            help="Validate FILEs against the base held by this SPARQL 1.1 query endpoint "
-            "(the data they reach is looked up there; the ontology and shapes are local).",
-            show_default=False,
+        endpoint_option(
+            "Validate FILEs against the base held by this SPARQL 1.1 query endpoint "
+            "(the data they reach is looked up there; the ontology and shapes are local)."
         ),
     ] = None,
     timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout", min=0.1, help="With --endpoint: seconds to wait for each request."
-        ),
+        float, timeout_option("With --endpoint: seconds to wait for each request.")
     ] = 30.0,
 ) -> None:
-    from positions.checking.validate import validate
-    from positions.cli import app as cli
-    from positions.errors import PositionsError
-
-    try:
-        if endpoint is not None:
-            report = _validate_remote(cli.open_kb(), files, endpoint, whole, timeout, strict)
-        else:
-            report = validate(cli.open_kb(), files or None, strict=strict, incremental=not whole)
-    except PositionsError as error:
-        cli.fail(error)
-        return
+    kb = open_kb(endpoint, timeout=timeout)
+    report = kb.validate(files or None, strict=strict, whole=whole)
     if fmt is ReportFormat.json:
         sys.stdout.write(report.to_json())
     elif fmt is ReportFormat.turtle:
         sys.stdout.write(report.to_turtle())
     else:
-        _print_text(report, show_warnings=not quiet)
+        from positions.output.problems import write_report
+
+        write_report(report, sys.stdout, show_warnings=not quiet)
     raise typer.Exit(code=report.exit_code)
-
-
-def _validate_remote(kb, files, endpoint, whole, timeout, strict):  # noqa: ANN001, ANN202, PLR0913
-    from positions.errors import UsageError
-    from positions.remote.http import Credentials
-    from positions.remote.store import validate_remote
-
-    if not files:
-        raise UsageError(
-            "--endpoint validates new FILEs against the server's base; give the files (the "
-            "whole base is validated locally: positions validate)"
-        )
-    if whole:
-        raise UsageError(
-            "--all cannot be used with --endpoint: whole-base validation runs on the local base"
-        )
-    credentials = Credentials.from_options(env_prefix="POSITIONS_ENDPOINT")
-    return validate_remote(
-        kb, files, endpoint=endpoint, credentials=credentials, timeout=timeout, strict=strict
-    )
-
-
-def _print_text(report, *, show_warnings: bool) -> None:  # noqa: ANN001 - Report, imported lazily
-    """Plain text when piped; the same text with colour on a terminal."""
-    if not sys.stdout.isatty():
-        sys.stdout.write(report.to_text(show_warnings=show_warnings))
-        return
-    from rich.console import Console
-    from rich.text import Text
-
-    from positions.checking.validate import VIOLATION, problem_lines
-
-    console = Console(highlight=False, soft_wrap=True)
-    colours = {"Violation": "bold red", "Warning": "yellow", "Info": "cyan"}
-    for file, problems in report.by_file().items():
-        shown = [p for p in problems if show_warnings or p.severity == VIOLATION]
-        if not shown:
-            continue
-        console.print(Text(file or "(not defined in any file)", style="bold underline"))
-        for problem in shown:
-            head, *rest = problem_lines(problem)
-            line = Text(head)
-            start = head.index(": ") + 2  # the severity follows the line number
-            line.stylize(colours.get(problem.severity, ""), start, start + len(problem.severity))
-            console.print(line)
-            for text in rest:
-                console.print(Text(text, style="dim" if text.strip().startswith("path") else ""))
-        console.print()
-    style = "bold red" if report.violations else ("yellow" if report.warnings else "green")
-    console.print(Text(report.summary(), style=style))

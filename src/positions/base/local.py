@@ -1,14 +1,15 @@
-"""The knowledge base as a Python object: the API that the CLI wraps.
+"""A base on disk as an object: its layout, its store and its saved queries.
 
-    kb = KnowledgeBase.open("path/to/base")   # or no argument: see layout.locate_base
-    result = kb.query("meeting-timeline")
+:class:`LocalBase` is what every layer above reads a base through; the Python
+API, :class:`positions.api.KnowledgeBase`, adds the verbs (query, validate,
+add, export, ...) to it.
 
 Loading is lazy: a command pays only for what it touches.  Every file of the
 base is loaded into a named graph of its own (see :func:`rdfio.graph_iri`), and
 queries see the union of them as their default graph.
 
 The store is in memory by default, or persistent on disk and kept in step with
-the files (``KnowledgeBase.open(path, store="disk")``, $POSITIONS_STORE, or the
+the files (``LocalBase.open(path, store="disk")``, $POSITIONS_STORE, or the
 base's ``positions.toml``): see :mod:`positions.base.store`.
 """
 
@@ -28,10 +29,9 @@ from positions.rdf import rdfio
 if TYPE_CHECKING:  # imported lazily at run time, to keep start-up fast
     from positions.base.store import DiskStore
     from positions.sparql.catalogue import Catalogue
-    from positions.sparql.engine import QueryResult
 
 
-class KnowledgeBase:
+class LocalBase:
     """One base on disk: its layout, its store, its saved queries."""
 
     def __init__(self, root: Path, store: str | None = None) -> None:
@@ -40,7 +40,7 @@ class KnowledgeBase:
         self._disk: DiskStore | None = None
 
     @classmethod
-    def open(cls, path: Path | str | None = None, store: str | None = None) -> KnowledgeBase:
+    def open(cls, path: Path | str | None = None, store: str | None = None) -> LocalBase:
         """Open the base at ``path`` (else $POSITIONS_KB, the current folder, the bundled one).
 
         ``store`` is ``"memory"`` or ``"disk"``; None leaves the choice to
@@ -183,12 +183,6 @@ class KnowledgeBase:
 
         cache = HeaderCache(self.root / CACHE_ROOT / "query-headers.json")
         return Catalogue.from_folder(self.layout.queries_dir, header_cache=cache)
-
-    def query(self, name_or_text: str, **params: Any) -> QueryResult:
-        """Run a saved query (by name or path) or SPARQL text, with parameters bound safely."""
-        from positions.sparql.engine import run
-
-        return run(self, name_or_text, params)
 
 
 def _as_triple(item: Any) -> ox.Triple:
