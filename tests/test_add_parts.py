@@ -7,7 +7,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from positions.adding.merge import add, non_canonical
+from positions.adding.apply import add
+from positions.adding.fmt import non_canonical
 from positions.base import datafiles
 from positions.base.datafiles import file_for_new_node, render_data_file
 from positions.base.kb import KnowledgeBase

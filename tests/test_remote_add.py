@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from positions.adding.merge import add
+from positions.adding.apply import add
 from positions.base.kb import KnowledgeBase
 from positions.cli.app import app
 from positions.remote.endpoint import count_on_server, push

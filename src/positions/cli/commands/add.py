@@ -1,6 +1,6 @@
 """``positions add``: merge new facts into data/ after validating them with the base.
 
-The work is in :mod:`positions.adding.merge`; this module parses options, prints what
+The work is in :mod:`positions.adding.apply`; this module parses options, prints what
 was added and sets the exit code (0 added or nothing to add, 1 conflicts or
 violations, 2 an input that cannot be read).
 """
@@ -106,7 +106,7 @@ def add_command(
         if to is None:
             if endpoint or graph or insecure:
                 raise UsageError("--endpoint, --graph and --insecure go with --to STORE_URL")
-            from positions.adding.merge import add
+            from positions.adding.apply import add
 
             outcome = add(cli.open_kb(), files, dry_run=dry_run, strict=strict)
         else:

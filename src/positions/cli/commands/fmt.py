@@ -1,7 +1,7 @@
 """``positions fmt``: rewrite data/ in the canonical layout (or, with --check, list what is not).
 
 The rewrite is the same all-or-nothing transaction as ``positions add``
-(:func:`positions.adding.merge.commit`), under the same lock; only the layout
+(:func:`positions.base.journal.commit`), under the same lock; only the layout
 changes, never a triple.
 """
 
@@ -35,7 +35,7 @@ def fmt_command(
         typer.Option("--check", help="Write nothing; exit 1 listing the non-canonical files."),
     ] = False,
 ) -> None:
-    from positions.adding.merge import format_base, non_canonical
+    from positions.adding.fmt import format_base, non_canonical
     from positions.cli import app as cli
     from positions.errors import PositionsError
 
