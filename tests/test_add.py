@@ -14,8 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.adding.merge import JOURNAL_NAME, TEMP_PREFIX, commit, recover
 from positions.base.datafiles import render_data_file
+from positions.base.journal import TEMP_PREFIX, commit, recover
+from positions.base.layout import JOURNAL_NAME
 from positions.cli.app import app
 from support import tree_digest
 

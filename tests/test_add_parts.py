@@ -8,7 +8,8 @@ import pyoxigraph as ox
 import pytest
 
 from positions import KnowledgeBase
-from positions.adding.merge import add, non_canonical
+from positions.adding.apply import add
+from positions.adding.fmt import non_canonical
 from positions.base import datafiles
 from positions.base.datafiles import file_for_new_node, render_data_file
 from support import REPO

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from positions import KnowledgeBase
-from positions.adding.merge import apply, plan_add
+from positions.adding.apply import apply
+from positions.adding.plan import plan_add
 from support import copy_bundled
 
 NEW = """@prefix kb: <https://w3id.org/positions/id/> .

@@ -1,7 +1,7 @@
 """Concurrent ``positions add`` runs, and ``kill -9`` at each step of the commit.
 
 Each run is a real process (``python -m positions``); a kill is placed exactly
-with the test hook POSITIONS_TEST_PAUSE_AT (merge._pause), which makes the run
+with the test hook POSITIONS_TEST_PAUSE_AT (positions.base.journal), which makes the run
 print ``positions: paused at <step>`` and sleep there.
 """
 
@@ -18,7 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.adding.merge import JOURNAL_NAME, TEMP_PREFIX
+from positions.base.journal import TEMP_PREFIX
+from positions.base.layout import JOURNAL_NAME
 from positions.cli.app import app
 from support import REPO
 

@@ -505,7 +505,7 @@ def _start_add(base: Path, path: Path, pause: str | None = None) -> subprocess.P
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     env.pop("POSITIONS_TEST_PAUSE_AT", None)
     if pause:
-        env["POSITIONS_TEST_PAUSE_AT"] = pause  # merge._pause: stop here and say so
+        env["POSITIONS_TEST_PAUSE_AT"] = pause  # positions.base.journal: stop here and say so
     return subprocess.Popen(
         [sys.executable, "-m", "positions", "--kb", str(base), "add", str(path)],
         env=env,

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from positions import KnowledgeBase
-from positions.adding.merge import JOURNAL_NAME, TEMP_PREFIX
+from positions.base.journal import TEMP_PREFIX
+from positions.base.layout import JOURNAL_NAME
 from positions.errors import NotABase
 
 

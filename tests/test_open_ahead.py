@@ -188,20 +188,20 @@ def test_an_interrupted_add_is_finished_without_the_readers_lock_held(
 ) -> None:
     """A writer holding the writers' lock may be waiting for the readers' lock: a
     reader that waits for the writers' lock must not hold it (else both wait)."""
-    import positions.adding.merge
+    import positions.base.journal
 
     kb = KnowledgeBase.open(base, store="disk")
     startup.open_store_ahead(["--kb", str(base), "query", "documents"])  # a begun open
     kb.prefetch_store()  # and the knowledge base's own (it takes the begun one over)
     (base / "data" / JOURNAL_NAME).write_text('{"replace": []}', encoding="utf-8")
     seen = []
-    original = positions.adding.merge.recover
+    original = positions.base.journal.recover
 
     def recover(data_dir: Path) -> list[str]:
         seen.append(_lock_is_free(base))
         return original(data_dir)
 
-    monkeypatch.setattr(positions.adding.merge, "recover", recover)
+    monkeypatch.setattr(positions.base.journal, "recover", recover)
     assert kb.query("ASK { kb:finland a pos:State }").boolean
     assert seen == [True]
     assert not (base / "data" / JOURNAL_NAME).exists()

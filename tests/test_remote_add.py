@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.adding.merge import add
+from positions.adding.apply import add
 from positions.cli.app import app
 from positions.remote.push import count_on_server, push
 from support import REPO, free_port, oxigraph_server

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from positions.adding.merge import InputFile, Outcome, add
+from positions.adding.apply import Outcome, add
+from positions.adding.inputs import InputFile
 from positions.errors import InputError, Position, UsageError
 from positions.rdf import rdfio
 from positions.rdf.namespaces import DATA, PREFIXES, compact
@@ -173,7 +174,7 @@ class Table:
         return serialize_turtle([ox.Triple(*t) for t in self.triples], PREFIXES, header=header)
 
     def input_file(self) -> InputFile:
-        """The table as a new file for :mod:`positions.adding.merge`, naming rows, not lines."""
+        """The table as a new file for :mod:`positions.adding.apply`, naming rows, not lines."""
         return InputFile(
             self.name, list(self.triples), "", rows=dict(self.rows), columns=dict(self.columns)
         )

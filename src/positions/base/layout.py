@@ -19,8 +19,8 @@ RDF_SUFFIXES = (".ttl",)
 # scan and pyoxigraph's parser instead of the full gate, into a store on disk
 # by default (positions.base.store).
 LARGE_BASE_BYTES = 20 * 1024 * 1024
-# The journal of an add in progress (positions.adding.merge), in data/: a reader that
-# finds one finishes the add first.  Here so that reading needs no import of merge.
+# The journal of an add in progress (positions.base.journal), in data/: a reader that
+# finds one finishes the add first.  Here so that reading needs no import of journal.
 JOURNAL_NAME = ".positions-journal.json"
 # What positions derives from a base and can build again: the on-disk store, the
 # parsed query headers.  Never a source of truth; safe to delete.

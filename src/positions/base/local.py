@@ -124,15 +124,15 @@ class LocalBase:
         the two.  Finishing it, under the writers' lock, is always safe.
         """
         if self.layout.add_interrupted():
-            from positions.adding.merge import base_lock, recover
             from positions.base import opening
+            from positions.base.journal import base_lock, recover
 
             # A store opened ahead holds the readers' lock, which the writer holding
             # the writers' lock may be waiting for: released before waiting for it.
             if self._disk is not None:
                 self._disk.close()
             opening.discard(self.root / STORE_DATA)
-            with base_lock(self):
+            with base_lock(self.root):
                 recover(self.layout.data_dir)
 
     @property
@@ -143,7 +143,7 @@ class LocalBase:
     def refresh_store(self, added: Mapping[str, Iterable[Any]] | None = None) -> None:
         """Keep the store in step after the data files changed (``positions add`` calls this).
 
-        ``added`` maps a data file, relative to ``data/`` (as ``merge.Plan.added``),
+        ``added`` maps a data file, relative to ``data/`` (as ``adding.plan.Plan.added``),
         to the triples just written to it: they are added to the store as they
         are, which costs the size of the change, not of the file.  Without it,
         a disk store reloads the files that changed; a memory store not loaded

@@ -65,7 +65,7 @@ from positions.remote.http import (
 from positions.remote.query import parse_answer, post_query
 
 if TYPE_CHECKING:
-    from positions.adding.merge import Outcome
+    from positions.adding.apply import Outcome
     from positions.base.local import LocalBase
     from positions.checking.validate import Report
 
@@ -358,7 +358,7 @@ def add_remote(
 ) -> Outcome:
     """Add the facts of ``files`` to the base a server holds, as ``positions add`` does locally.
 
-    The same steps as :func:`positions.adding.merge.add`, with the server in place of
+    The same steps as :func:`positions.adding.apply.add`, with the server in place of
     ``data/``: the new files pass the gate; duplicates and conflicts are found by
     look-ups on the query ``endpoint`` (default: ``/query`` beside a ``/store``
     or ``/data`` URL) in ``graph`` (default: the default graph, where
@@ -371,14 +371,10 @@ def add_remote(
     facts at the same moment can both find them new (a triple is stored once;
     a piece of evidence, a blank node, would be stored twice).
     """
-    from positions.adding.merge import (
-        BaseView,
-        Outcome,
-        _refuse_conflicts,
-        _violations,
-        plan_add,
-        read_inputs,
-    )
+    from positions.adding.apply import Outcome, violations_error
+    from positions.adding.baseview import BaseView
+    from positions.adding.inputs import read_inputs
+    from positions.adding.plan import plan_add, refuse_conflicts
     from positions.checking.incremental import validate_new
     from positions.remote.graphs import derive_query_endpoint, graph_iri, graph_url
 
@@ -396,12 +392,12 @@ def add_remote(
     shown_graph = f"graph <{iri}>" if iri else "the default graph"
     destination = f"{shown_graph} of {shown(store_url)}"
     plan = plan_add(kb, files, inputs, BaseView.remote(kb, view, target, destination))
-    _refuse_conflicts(plan)
+    refuse_conflicts(plan)
     if not plan.added_count:
         return Outcome(plan, None, written=False)
     report = validate_new(kb, files, strict=strict, store=view)
     if not report.conforms:
-        raise _violations(report)
+        raise violations_error(report)
     if dry_run:
         return Outcome(plan, report, written=False)
     triples = [ox.Triple(*t) for added in plan.added.values() for t in added]

@@ -1,6 +1,6 @@
 """``positions add``: merge new facts into data/ after validating them with the base.
 
-The work is in :mod:`positions.adding.merge`; this module parses options, prints what
+The work is in :mod:`positions.adding.apply`; this module parses options, prints what
 was added and sets the exit code (0 added or nothing to add, 1 conflicts or
 violations, 2 an input that cannot be read).
 """

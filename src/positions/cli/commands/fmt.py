@@ -1,7 +1,7 @@
 """``positions fmt``: rewrite data/ in the canonical layout (or, with --check, list what is not).
 
 The rewrite is the same all-or-nothing transaction as ``positions add``
-(:func:`positions.adding.merge.commit`), under the same lock; only the layout
+(:func:`positions.base.journal.commit`), under the same lock; only the layout
 changes, never a triple.
 """
 

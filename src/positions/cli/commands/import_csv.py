@@ -1,7 +1,7 @@
 """``positions import``: facts from a spreadsheet (CSV), merged as ``positions add`` merges.
 
 The work is in :mod:`positions.adding.csvimport` (reading, the column layout) and
-:mod:`positions.adding.merge` (plan, validate, commit).
+:mod:`positions.adding.apply` (plan, validate, commit).
 """
 
 from __future__ import annotations
