@@ -223,7 +223,7 @@ def test_default_formats() -> None:
     assert default_format("describe", terminal=False) is OutputFormat.turtle
 
 
-# --- TSV: the bytes pyoxigraph's own writer gives (positions.sparql.stream writes with it) ---
+# --- TSV: the bytes pyoxigraph's own writer gives (output.oxigraph_results writes with it) ---
 
 _LEXICAL = st.text(alphabet='0123456789+-.eEtruefalsNIF \t\n\r"\\é\u2028\x01', max_size=8)
 _DATATYPES = st.sampled_from(

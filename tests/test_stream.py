@@ -1,4 +1,4 @@
-"""CSV, TSV and N-Triples written by pyoxigraph's serialisers (positions.sparql.stream) against
+"""CSV, TSV and N-Triples written by pyoxigraph's serialisers (output.oxigraph_results) against
 what render writes from rows and triples.
 
 The stream is only a faster road to the same bytes: every test compares it with
@@ -19,9 +19,15 @@ from typer.testing import CliRunner
 from positions import KnowledgeBase
 from positions.cli.app import app
 from positions.errors import QueryLimitExceeded
+from positions.output.oxigraph_results import (
+    Streamed,
+    can_stream,
+    write_csv,
+    write_ntriples,
+    write_tsv,
+)
 from positions.output.render import render
 from positions.sparql.engine import prepare, run
-from positions.sparql.stream import Streamed, can_stream, write_csv, write_ntriples, write_tsv
 from support import REPO
 
 runner = CliRunner()
@@ -261,7 +267,7 @@ def test_tsv_at_and_over_the_cap(bundled: KnowledgeBase) -> None:
 def test_cli_tsv_in_a_pipe_is_the_streamed_answer(
     awkward: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import positions.sparql.stream
+    import positions.output.oxigraph_results
 
     calls: list[str] = []
 
@@ -269,7 +275,7 @@ def test_cli_tsv_in_a_pipe_is_the_streamed_answer(
         calls.append("tsv")
         return write_tsv(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(positions.sparql.stream, "write_tsv", spy)
+    monkeypatch.setattr(positions.output.oxigraph_results, "write_tsv", spy)
     args = ["--kb", str(awkward.root), "query", "--sparql", TYPED, "-f", "tsv"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output

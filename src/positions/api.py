@@ -154,7 +154,7 @@ class KnowledgeBase(LocalBase):
 
         The format defaults to a table on a terminal and CSV (or Turtle) elsewhere.
         CSV, TSV or N-Triples of a local query into a pipe or a file are written by
-        pyoxigraph itself (:mod:`positions.sparql.stream`: the same bytes, faster on
+        pyoxigraph itself (:mod:`positions.output.oxigraph_results`: the same bytes, faster on
         a large answer); anything else is rendered by :mod:`positions.output.render`.
         """
         from positions.errors import UsageError
@@ -199,7 +199,7 @@ class KnowledgeBase(LocalBase):
         binary = getattr(out, "buffer", None)  # None when out takes text only
         if binary is None:
             return None
-        from positions.sparql.stream import write_csv, write_ntriples, write_tsv
+        from positions.output.oxigraph_results import write_csv, write_ntriples, write_tsv
 
         write = {OutputFormat.csv: write_csv, OutputFormat.tsv: write_tsv}.get(fmt, write_ntriples)
         out.flush()

@@ -258,7 +258,7 @@ def _tsv(result: QueryResult, **_: Any) -> str:
 
 
 # Numbers and booleans whose text is Turtle's short form are written bare, as
-# SPARQL 1.1 TSV allows and pyoxigraph's own TSV writer does (positions.sparql.stream
+# SPARQL 1.1 TSV allows and pyoxigraph's own TSV writer does (positions.output.oxigraph_results
 # writes with it: the two must give the same bytes).
 _TURTLE_SHORT_FORMS = {
     XSD + "integer": r"[+-]?[0-9]+",

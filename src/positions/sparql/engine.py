@@ -13,7 +13,7 @@ It then runs on pyoxigraph with the union of the base's graphs as its default
 graph, under a time limit and a row cap: pyoxigraph releases the GIL while it
 evaluates, so the run happens in a worker thread that the caller stops waiting
 for when the time is up.  :func:`prepare` does the checks and binding alone, so
-that :mod:`positions.sparql.stream` can run the same text and have pyoxigraph write
+that :mod:`positions.output.oxigraph_results` can run the same text and have pyoxigraph write
 the CSV itself.
 """
 
