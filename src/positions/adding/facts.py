@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from positions.rdf.labels import label_of, literal_pairs
 from positions.rdf.namespaces import PREFIXES, compact
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Triple = tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, Term]
@@ -112,10 +112,9 @@ class FactGraph:
         return {o.value for _, p, o in self.by_subject.get(node, []) if p == RDF_TYPE}
 
     def label(self, node: Term) -> str | None:
-        """The label of ``node`` here, English first, else None."""
-        labels = [o for _, p, o in self.by_subject.get(node, []) if p == RDFS_LABEL]
-        labels.sort(key=lambda lit: (getattr(lit, "language", None) != "en", str(lit)))
-        return labels[0].value if labels else None
+        """The label of ``node`` here (the rule of :mod:`positions.rdf.labels`), else None."""
+        triples = self.by_subject.get(node, [])
+        return label_of(lambda iri: literal_pairs(o for _, p, o in triples if p.value == iri))
 
 
 def show(term: Term) -> str:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from positions.rdf import rdfio
+from positions.rdf.labels import label_of, literal_pairs
 from positions.rdf.namespaces import DATA, PREFIXES, compact
 
 if TYPE_CHECKING:
@@ -381,7 +382,7 @@ def _too_long(term: object) -> bool:
 
 
 def _label(g: Graphs, term: ox.NamedNode) -> str | None:
-    return _text(g, term, _n(RDFS, "label")) or _text(g, term, _n(SKOS, "prefLabel"))
+    return label_of(lambda predicate: literal_pairs(g.objects(term, ox.NamedNode(predicate))))
 
 
 def _text(g: Graphs, term: ox.NamedNode, predicate: ox.NamedNode) -> str | None:

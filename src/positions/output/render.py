@@ -31,10 +31,6 @@ if TYPE_CHECKING:
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-LABEL_PREDICATES = (
-    "http://www.w3.org/2004/02/skos/core#prefLabel",
-    "http://www.w3.org/2000/01/rdf-schema#label",
-)
 # Characters that reorder or hide text on a terminal (Unicode bidi controls).
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -160,38 +156,30 @@ def display_value(term: Any, prefixes: dict[str, str], labels: dict[str, str]) -
 
 
 def labels_for(store: ox.Store | None, terms: list[Any]) -> dict[str, str]:
-    """The label of each IRI among ``terms``: skos:prefLabel, else rdfs:label; English first.
+    """The label of each IRI among ``terms`` (the rule of :mod:`positions.rdf.labels`).
 
     Index lookups on the store, not a query built from the IRIs: no text is
     assembled from data, and the cost is a few microseconds an IRI.
     """
     import pyoxigraph as ox
 
+    from positions.rdf.labels import label_of, literal_pairs
+
     if store is None:
         return {}
     labels: dict[str, str] = {}
-    predicates = [ox.NamedNode(p) for p in LABEL_PREDICATES]
     for term in terms:
         if not isinstance(term, ox.NamedNode) or term.value in labels:
             continue
-        for predicate in predicates:
-            found = [q.object for q in store.quads_for_pattern(term, predicate, None, None)]
-            best = _best_label(found)
-            if best is not None:
-                labels[term.value] = best
-                break
+
+        def values(predicate: str, node: ox.NamedNode = term) -> list[tuple[str, str | None]]:
+            found = store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)
+            return literal_pairs(q.object for q in found)
+
+        label = label_of(values)
+        if label is not None:
+            labels[term.value] = label
     return labels
-
-
-def _best_label(literals: list[Any]) -> str | None:
-    import pyoxigraph as ox
-
-    texts = [lit for lit in literals if isinstance(lit, ox.Literal)]
-    if not texts:
-        return None
-    rank = {"en": 0, None: 1}
-    texts.sort(key=lambda lit: (rank.get(lit.language, 2), lit.language or "", lit.value))
-    return texts[0].value
 
 
 # --- Rows ----------------------------------------------------------------------------
