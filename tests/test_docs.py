@@ -46,3 +46,40 @@ def test_every_saved_query_opens_with_a_summary() -> None:
     for path in sorted((REPO / "queries").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         assert text.startswith("#+ summary:"), path.name
+
+
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+# Files named like modules that are not code: the base's own files and examples.
+NOT_CODE = {"toml", "ttl", "trig", "jsonld", "lock", "htpasswd", "service", "nt", "nq"}
+
+
+def _resolves(dotted: str) -> bool:
+    """True when ``dotted`` names a module of the package, or a name in one."""
+    import importlib
+    import importlib.util
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        module_name = ".".join(parts[:cut])
+        try:
+            found = importlib.util.find_spec(module_name) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
+            value: object = importlib.import_module(module_name)
+            for attribute in parts[cut:]:
+                if not hasattr(value, attribute):
+                    return False
+                value = getattr(value, attribute)
+            return True
+    return False
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_module_and_file_the_docs_name_exists(doc) -> None:
+    text = doc.read_text(encoding="utf-8")
+    dotted = set(re.findall(r"\bpositions(?:\.[A-Za-z_][A-Za-z_0-9]*)+", text))
+    dotted = {d.rstrip(".") for d in dotted if d.split(".")[1] not in NOT_CODE}
+    paths = set(re.findall(r"\bsrc/positions/[\w/]+\.py\b", text))
+    assert sorted(d for d in dotted if not _resolves(d)) == []
+    assert sorted(p for p in paths if not (REPO / p).exists()) == []
