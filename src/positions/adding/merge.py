@@ -69,7 +69,7 @@ from positions.rdf.namespaces import PREFIXES, compact
 
 if TYPE_CHECKING:
     from positions.base.kb import KnowledgeBase
-    from positions.checking.validate import Problem, Report
+    from positions.checking.report import Problem, Report
 
 LOCK_NAME = ".positions.lock"
 # Temporary files never end in .ttl, so that a base loaded while one lies

@@ -69,7 +69,7 @@ from positions.remote.endpoint import (
 if TYPE_CHECKING:
     from positions.adding.merge import Outcome
     from positions.base.kb import KnowledgeBase
-    from positions.checking.validate import Report
+    from positions.checking.report import Report
 
 BATCH = 200  # nodes or patterns in one request (a VALUES block of this many terms)
 FIRST_DEPTH = 2  # levels of blank nodes fetched with a node; deeper ones by a second query

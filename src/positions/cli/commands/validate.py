@@ -156,7 +156,7 @@ def _print_text(report, *, show_warnings: bool) -> None:  # noqa: ANN001 - Repor
     from rich.console import Console
     from rich.text import Text
 
-    from positions.checking.validate import VIOLATION, problem_lines
+    from positions.checking.report import VIOLATION, problem_lines
 
     console = Console(highlight=False, soft_wrap=True)
     colours = {"Violation": "bold red", "Warning": "yellow", "Info": "cyan"}
