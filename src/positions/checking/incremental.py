@@ -49,9 +49,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
-from positions.checking.checks import check_rows, load_checks
+from positions.checking.checks import check_problems
 from positions.checking.locate import Concern, Locator
-from positions.checking.report import SH, Problem, Report, distinct
+from positions.checking.report import SH, Report, distinct
 from positions.checking.shacl import RdflibTerms, shacl_problems, to_graph
 from positions.checking.sources import SourceFile, display_name, distinct_new_files
 from positions.rdf.namespaces import PREFIXES
@@ -112,6 +112,8 @@ def validate_new(
     The base's triples come from ``store`` (default: ``kb.store``); the ontology
     and the shapes always come from ``kb``'s files.
     """
+    from rdflib import URIRef
+
     paths = distinct_new_files(kb, files)
     new = [SourceFile.read(p, display_name(kb, p)) for p in paths]
     shapes_files = [SourceFile.read(p, kb.relative(p)) for p in kb.layout.shapes_files()]
@@ -127,7 +129,9 @@ def validate_new(
 
     locator = Locator(new + base + ontology, data)
     found = list(shacl_problems(results, shapes, data, locator))
-    found += [(p, None) for p in _check_problems([*new, *base, *ontology], focus, data, locator)]
+    named = [str(n) for n in focus if isinstance(n, URIRef)]
+    checked = check_problems([*new, *base, *ontology], data, locator, only=named)
+    found += [(p, None) for p in checked]
     kept = Concern(new, base + ontology).keep(distinct(found))
     return Report.of(kept, [f.name for f in new], strict, results)
 
@@ -360,25 +364,3 @@ def _selected(kind: str, value: object, data: object, wanted: set) -> set:
         return {n for n in wanted if (None, value, n) in data}  # type: ignore[operator]
     classes = set(data.transitive_subjects(RDFS.subClassOf, value))  # type: ignore[attr-defined]
     return {n for n in wanted if any((n, RDF.type, c) in data for c in classes)}  # type: ignore[operator]
-
-
-def _check_problems(
-    files: list[SourceFile], focus: list, data: object, locator: Locator
-) -> list[Problem]:
-    """The checks of checks/*.rq, with ``?this`` bound to each new node in turn (VALUES)."""
-    from rdflib import URIRef
-
-    named = [str(n) for n in focus if isinstance(n, URIRef)]
-    if not named:
-        return []
-    values = "VALUES ?this { " + " ".join(f"<{iri}>" for iri in named) + " }\n"
-    store = ox.Store()
-    for source in files:
-        store.extend(source.quads)
-    problems = []
-    for check in load_checks():
-        # The VALUES block goes first inside the outer WHERE, so that the engine
-        # starts from the new nodes instead of scanning every statement.
-        text = check.query.replace("WHERE {", "WHERE {\n" + values, 1)
-        problems += check_rows(check, store.query(text), data, locator)
-    return problems
