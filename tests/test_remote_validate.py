@@ -60,7 +60,7 @@ def endpoint(server: str, kb: KnowledgeBase) -> str:
     return server + "/query"
 
 
-def _identities(report) -> set[tuple]:  # noqa: ANN001 - a validate.Report
+def _identities(report) -> set[tuple]:  # noqa: ANN001 - a report.Report
     return {(p.focus_compact, p.path, p.value, p.severity, p.message) for p in report.problems}
 
 
@@ -96,13 +96,14 @@ def test_all_the_shape_fixtures_at_once(kb, endpoint) -> None:
 
 
 def test_the_extract_holds_the_same_triples_as_locally(kb, endpoint) -> None:
-    from positions.checking.incremental import Extract, _inverse_predicates
-    from positions.checking.validate import _SourceFile, _to_graph
+    from positions.checking.incremental import Extract, inverse_predicates
+    from positions.checking.shacl import to_graph
+    from positions.checking.sources import SourceFile
 
-    files = [_SourceFile.read(SHAPES / n, n) for n in BAD]
+    files = [SourceFile.read(SHAPES / n, n) for n in BAD]
     new = [q for f in files for q in f.quads]
-    shapes = _to_graph([_SourceFile.read(p, p.name) for p in kb.layout.shapes_files()])
-    inverse = _inverse_predicates(shapes)
+    shapes = to_graph([SourceFile.read(p, p.name) for p in kb.layout.shapes_files()])
+    inverse = inverse_predicates(shapes)
     local = Extract(kb.store, new, inverse)
     remote = Extract(RemoteStore(endpoint), new, inverse)
     assert _canonical(remote.quads.values()) == _canonical(local.quads.values())

@@ -4,8 +4,8 @@ Each test of ``tests/w3c/shacl/core`` (vendored: see tests/w3c/README.md) names
 a data graph and a shapes graph.  Both are read through the strict gate
 (:func:`positions.rdf.rdfio.read_rdf`, with the test's published URL as base, never
 a local path), turned into rdflib graphs and validated exactly as
-``positions validate`` does it (:func:`positions.checking.validate._to_graph` and
-:func:`positions.checking.validate._run_shacl`: pyshacl with no inference, no SHACL-AF,
+``positions validate`` does it (:func:`positions.checking.shacl.to_graph` and
+:func:`positions.checking.shacl.run_shacl`: pyshacl with no inference, no SHACL-AF,
 warnings allowed).  The verdict, the number of results and the constraint
 components and severities of the results are compared with the expected report.
 
@@ -23,7 +23,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from positions.checking import validate as validation
+from positions.checking.shacl import run_shacl, to_graph
+from positions.checking.sources import SourceFile
 from positions.errors import InputError
 from positions.rdf import rdfio
 
@@ -44,7 +45,7 @@ REFUSED_BY_GATE = {
 
 KNOWN_FAILURES = {
     "misc/severity-001": (
-        "project configuration, not a pyshacl bug: validate.py runs pyshacl with "
+        "project configuration, not a pyshacl bug: shacl.py runs pyshacl with "
         "allow_warnings=True, so a result of severity sh:Warning leaves sh:conforms true "
         "(the suite expects false); positions computes its own exit code from severities"
     ),
@@ -136,9 +137,9 @@ def run(test: ShaclTest) -> tuple[bool, Counter]:
 
     data = rdfio.read_rdf(test.data, base_iri=test.data_iri)
     shapes = rdfio.read_rdf(test.shapes, base_iri=test.shapes_iri)
-    data_graph = validation._to_graph([validation._SourceFile(test.data, test.name, data)])
-    shapes_graph = validation._to_graph([validation._SourceFile(test.shapes, test.name, shapes)])
-    results = validation._run_shacl(data_graph, shapes_graph)
+    data_graph = to_graph([SourceFile(test.data, test.name, data)])
+    shapes_graph = to_graph([SourceFile(test.shapes, test.name, shapes)])
+    results = run_shacl(data_graph, shapes_graph)
     sh = Namespace(SH)
     (report,) = results.subjects(RDF_NS.type, sh.ValidationReport)
     conforms = results.value(report, sh.conforms).toPython()

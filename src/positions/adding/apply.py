@@ -35,7 +35,7 @@ from positions.base.journal import base_lock, commit, recover
 
 if TYPE_CHECKING:
     from positions.base.local import LocalBase
-    from positions.checking.validate import Problem, Report
+    from positions.checking.report import Problem, Report
 
 
 @dataclass

@@ -40,7 +40,7 @@ from positions.rdf.turtle import serialize_turtle
 
 if TYPE_CHECKING:
     from positions.base.local import LocalBase
-    from positions.checking.validate import Problem
+    from positions.checking.report import Problem
 
 POS = PREFIXES["pos"]
 DCT = PREFIXES["dcterms"]

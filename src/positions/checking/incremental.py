@@ -49,14 +49,17 @@ from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
-from positions.checking import validate as whole
+from positions.checking.checks import check_problems
+from positions.checking.locate import Concern, Locator
+from positions.checking.report import SH, Report, distinct
+from positions.checking.shacl import RdflibTerms, shacl_problems, to_graph
+from positions.checking.sources import SourceFile, display_name, distinct_new_files
 from positions.rdf.namespaces import PREFIXES
 
 if TYPE_CHECKING:
     from positions.base.local import LocalBase
 
-RDF_TYPE = ox.NamedNode(whole.RDF_TYPE)
-SH = whole.SH
+RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 OWL_SAME_AS = ox.NamedNode(PREFIXES["owl"] + "sameAs")
 # Followed to their ends: a party's chain of bodies, a demand's chain of refinements,
 # and the links the checks follow from a node the new facts reach in two hops (the
@@ -92,7 +95,7 @@ class QuadSource(Protocol):
         self,
         subject: ox.NamedNode | ox.BlankNode | None,
         predicate: ox.NamedNode | None,
-        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,  # noqa: A002
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
         graph_name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None,
     ) -> Iterable[ox.Quad]: ...
 
@@ -103,43 +106,34 @@ def validate_new(
     *,
     strict: bool = False,
     store: QuadSource | None = None,
-) -> whole.Report:
+) -> Report:
     """Validate ``files`` against the part of the base they touch (see the module).
 
     The base's triples come from ``store`` (default: ``kb.store``); the ontology
     and the shapes always come from ``kb``'s files.
     """
-    paths = whole._distinct_new_files(kb, files)
-    new = [whole._SourceFile.read(p, whole._display_name(kb, p)) for p in paths]
-    shapes_files = [whole._SourceFile.read(p, kb.relative(p)) for p in kb.layout.shapes_files()]
-    shapes = whole._to_graph(shapes_files)
+    from rdflib import URIRef
+
+    paths = distinct_new_files(kb, files)
+    new = [SourceFile.read(p, display_name(kb, p)) for p in paths]
+    shapes_files = [SourceFile.read(p, kb.relative(p)) for p in kb.layout.shapes_files()]
+    shapes = to_graph(shapes_files)
     new_quads = [q for f in new for q in f.quads]
     source = kb.store if store is None else store
-    extract = Extract(source, new_quads, _inverse_predicates(shapes))
+    extract = Extract(source, new_quads, inverse_predicates(shapes))
     base = extract.as_files(kb)
-    ontology = [whole._SourceFile.read(p, kb.relative(p)) for p in kb.layout.ontology_files()]
-    data = whole._to_graph([*new, *base, *ontology])
+    ontology = [SourceFile.read(p, kb.relative(p)) for p in kb.layout.ontology_files()]
+    data = to_graph([*new, *base, *ontology])
     focus = _focus_nodes(new_quads, shapes)
     results = _run_shacl(data, shapes, focus)
 
-    locator = whole._Locator(new + base + ontology, data)
-    problems: dict[whole.Problem, object] = {}
-    seen: set[tuple] = set()
-    found = list(whole._shacl_problems(results, shapes, data, locator))
-    found += [(p, None) for p in _check_problems([*new, *base, *ontology], focus, data, locator)]
-    for problem, node in found:
-        if whole._identity(problem) not in seen:
-            seen.add(whole._identity(problem))
-            problems[problem] = node
-    concern = whole._Concern(new, base + ontology)
-    kept = {p: n for p, n in problems.items() if concern.includes(p)}
-    return whole.Report(
-        problems=list(kept),
-        files=[f.name for f in new],
-        strict=strict,
-        _shacl_results=results,
-        _kept_results={p: n for p, n in kept.items() if n is not None},
-    )
+    locator = Locator(new + base + ontology, data)
+    found = list(shacl_problems(results, shapes, data, locator))
+    named = [str(n) for n in focus if isinstance(n, URIRef)]
+    checked = check_problems([*new, *base, *ontology], data, locator, only=named)
+    found += [(p, None) for p in checked]
+    kept = Concern(new, base + ontology).keep(distinct(found))
+    return Report.of(kept, [f.name for f in new], strict, results)
 
 
 # -- the extract --------------------------------------------------------------------
@@ -222,7 +216,7 @@ class Extract:
             if isinstance(quad.subject, ox.NamedNode):
                 self._describe(quad.subject)
 
-    def as_files(self, kb: LocalBase) -> list[whole._SourceFile]:
+    def as_files(self, kb: LocalBase) -> list[SourceFile]:
         """The extract as one pseudo-file per base file (their names locate problems)."""
         prefix = "https://w3id.org/positions/graph/"
         by_graph: dict[str, list[ox.Quad]] = {}
@@ -244,7 +238,7 @@ def _prefetch(store: QuadSource, **wanted: list) -> None:
         prefetch(**wanted)
 
 
-class _StoreFile(whole._SourceFile):
+class _StoreFile(SourceFile):
     """Triples of a base file taken from the store: problems in it get no line number.
 
     (Finding the line would mean reading the file, which is what this module avoids.)
@@ -255,7 +249,8 @@ class _StoreFile(whole._SourceFile):
         return []
 
 
-def _inverse_predicates(shapes: object) -> set[ox.NamedNode]:
+def inverse_predicates(shapes: object) -> set[ox.NamedNode]:
+    """The predicates the shapes follow backwards (``sh:inversePath``), as pyoxigraph terms."""
     from rdflib import Namespace, URIRef
 
     sh = Namespace(SH)
@@ -272,7 +267,7 @@ def _focus_nodes(new: list[ox.Quad], shapes: object) -> list:
 
     sh = Namespace(SH)
     targeted = {str(p) for p in shapes.objects(None, sh.targetObjectsOf)}  # type: ignore[attr-defined]
-    convert = whole._Converter()
+    convert = RdflibTerms()
     nodes = {q.subject for q in new}
     nodes |= {
         q.object
@@ -369,25 +364,3 @@ def _selected(kind: str, value: object, data: object, wanted: set) -> set:
         return {n for n in wanted if (None, value, n) in data}  # type: ignore[operator]
     classes = set(data.transitive_subjects(RDFS.subClassOf, value))  # type: ignore[attr-defined]
     return {n for n in wanted if any((n, RDF.type, c) in data for c in classes)}  # type: ignore[operator]
-
-
-def _check_problems(
-    files: list[whole._SourceFile], focus: list, data: object, locator: whole._Locator
-) -> list[whole.Problem]:
-    """The checks of checks/*.rq, with ``?this`` bound to each new node in turn (VALUES)."""
-    from rdflib import URIRef
-
-    named = [str(n) for n in focus if isinstance(n, URIRef)]
-    if not named:
-        return []
-    values = "VALUES ?this { " + " ".join(f"<{iri}>" for iri in named) + " }\n"
-    store = ox.Store()
-    for source in files:
-        store.extend(source.quads)
-    problems = []
-    for check in whole.load_checks():
-        # The VALUES block goes first inside the outer WHERE, so that the engine
-        # starts from the new nodes instead of scanning every statement.
-        text = check.query.replace("WHERE {", "WHERE {\n" + values, 1)
-        problems += whole._check_rows(check, store.query(text), data, locator)
-    return problems

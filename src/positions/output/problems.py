@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from positions.checking.validate import Report
+    from positions.checking.report import Report
 
 
 def write_report(report: Report, out: TextIO, *, show_warnings: bool = True) -> None:
@@ -17,7 +17,7 @@ def write_report(report: Report, out: TextIO, *, show_warnings: bool = True) -> 
     from rich.console import Console
     from rich.text import Text
 
-    from positions.checking.validate import VIOLATION, problem_lines
+    from positions.checking.report import VIOLATION, problem_lines
 
     console = Console(file=out, highlight=False, soft_wrap=True)
     colours = {"Violation": "bold red", "Warning": "yellow", "Info": "cyan"}

@@ -67,7 +67,7 @@ from positions.remote.query import parse_answer, post_query
 if TYPE_CHECKING:
     from positions.adding.apply import Outcome
     from positions.base.local import LocalBase
-    from positions.checking.validate import Report
+    from positions.checking.report import Report
 
 BATCH = 200  # nodes or patterns in one request (a VALUES block of this many terms)
 FIRST_DEPTH = 2  # levels of blank nodes fetched with a node; deeper ones by a second query
