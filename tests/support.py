@@ -1,22 +1,31 @@
-"""Helpers shared by the tests of the bundled base (imported as ``support``)."""
+"""Helpers shared by the test files (imported as ``support``): the bundled base, ``cli``
+(``positions`` run in-process), ``start_add`` (run as a process), a real Oxigraph server and
+a recording web server."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import http.server
 import importlib.util
+import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from email.message import Message
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 import pytest
+from typer.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -38,6 +47,37 @@ PREFIX genre: <https://w3id.org/positions/vocab/genre/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX wd: <http://www.wikidata.org/entity/>
 """
+
+
+RUNNER = CliRunner()
+
+
+def cli(*args: str, app: Any = None, **options: Any) -> Result:
+    """Run ``positions ARGS`` in this process (typer's CliRunner on ``positions.cli.app.app``,
+    or on ``app`` when given); ``options`` go to ``CliRunner.invoke`` (input, env,
+    catch_exceptions)."""
+    if app is None:
+        from positions.cli.app import app
+    return RUNNER.invoke(app, list(args), **options)
+
+
+def start_add(base: Path, path: Path, pause: str | None = None) -> subprocess.Popen[str]:
+    """``python -m positions --kb BASE add PATH`` as a real process, its output in pipes.
+
+    With ``pause``, the test hook POSITIONS_TEST_PAUSE_AT makes the run stop at that
+    step of the commit and say ``positions: paused at <step>`` on standard error.
+    """
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    env.pop("POSITIONS_TEST_PAUSE_AT", None)
+    if pause:
+        env["POSITIONS_TEST_PAUSE_AT"] = pause
+    return subprocess.Popen(
+        [sys.executable, "-m", "positions", "--kb", str(base), "add", str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def bench_module(name: str):  # noqa: ANN201 - a module loaded from bench/
@@ -150,3 +190,81 @@ def oxigraph_server(location: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# -- a recording web server ------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """One request a recording server received, and the status it answered."""
+
+    method: str
+    path: str
+    headers: Message
+    body: bytes
+    status: int | None = None
+
+
+Answer = Callable[[Request], tuple[int, Mapping[str, str], bytes]]
+
+
+class Served(NamedTuple):
+    """A running recording server: its base URL and the requests it has received so far."""
+
+    url: str
+    requests: list[Request]
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+
+@contextmanager
+def recording_server(
+    status: int = 200,
+    body: bytes = b"",
+    headers: Mapping[str, str] | None = None,
+    *,
+    answer: Answer | None = None,
+    delay: float = 0.0,
+) -> Iterator[Served]:
+    """A web server on 127.0.0.1 that records every request (GET, POST, PUT, DELETE).
+
+    Each is answered ``status``, ``headers`` and ``body`` (a Content-Length is added),
+    or what ``answer(request)`` returns, after ``delay`` seconds.  A request is
+    recorded before it is answered.  Stopped when the block ends.
+    """
+    requests: list[Request] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            sent = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            request = Request(self.command, self.path, self.headers, sent)
+            code, fields, text = answer(request) if answer else (status, headers or {}, body)
+            requests.append(dataclasses.replace(request, status=code))
+            time.sleep(delay)
+            try:
+                self.send_response(code)
+                for name, value in fields.items():
+                    self.send_header(name, value)
+                if "Content-Length" not in fields:
+                    self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text)
+            except OSError:
+                pass  # the client gave up (a timeout test)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 - http.server's naming
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield Served(f"http://127.0.0.1:{server.server_address[1]}", requests)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -11,16 +11,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
 from positions.base.datafiles import render_data_file
 from positions.base.journal import TEMP_PREFIX, commit, recover
 from positions.base.layout import JOURNAL_NAME
-from positions.cli.app import app
-from support import tree_digest
-
-runner = CliRunner()
+from support import cli, tree_digest
 
 HEAD = """\
 @prefix kb: <https://w3id.org/positions/id/> .
@@ -60,7 +56,7 @@ def write(folder: Path, name: str, body: str, head: str = HEAD) -> Path:
 
 
 def add(base: Path, *args: str):  # noqa: ANN201 - click's Result
-    return runner.invoke(app, ["--kb", str(base), "add", *args])
+    return cli("--kb", str(base), "add", *args)
 
 
 def ask(base: Path, pattern: str) -> bool:
@@ -101,7 +97,7 @@ def test_written_files_are_canonical(base: Path, tmp_path: Path) -> None:
     for path in (base / "data").glob("*.ttl"):
         quads = ox.parse(path.read_bytes(), format=ox.RdfFormat.TURTLE)
         assert render_data_file(path.name, quads) == path.read_text(encoding="utf-8")
-    assert runner.invoke(app, ["--kb", str(base), "fmt", "--check"]).exit_code == 0
+    assert cli("--kb", str(base), "fmt", "--check").exit_code == 0
 
 
 def test_dry_run_reports_and_writes_nothing(base: Path, tmp_path: Path) -> None:
@@ -291,10 +287,10 @@ def test_fmt_rewrites_a_hand_edited_file_and_check_lists_it(base: Path) -> None:
     path = base / "data" / "parties.ttl"
     canonical = path.read_bytes()
     path.write_text("# a hand edit\n" + path.read_text().replace(" ;\n", " ;\n\n", 1))
-    check = runner.invoke(app, ["--kb", str(base), "fmt", "--check"])
+    check = cli("--kb", str(base), "fmt", "--check")
     assert check.exit_code == 1
     assert check.stdout == "data/parties.ttl: not in canonical form\n"
-    result = runner.invoke(app, ["--kb", str(base), "fmt"])
+    result = cli("--kb", str(base), "fmt")
     assert result.exit_code == 0, result.output
     assert result.stdout == "data/parties.ttl: rewritten\n"
     assert path.read_bytes() == canonical

@@ -4,13 +4,10 @@ behaviour as the whole app, without building every command first."""
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
 from positions.cli.app import app, app_for
 from positions.cli.argv import command_name as _command_name
-from support import REPO
-
-runner = CliRunner()
+from support import REPO, cli
 
 
 @pytest.mark.parametrize(
@@ -55,7 +52,7 @@ def test_a_named_command_gets_an_app_of_its_own() -> None:
     ],
 )
 def test_the_one_command_app_answers_as_the_whole_app(args: list[str]) -> None:
-    whole = runner.invoke(app, args)
-    one = runner.invoke(app_for(args), args)
+    whole = cli(*args)
+    one = cli(*args, app=app_for(args))
     assert app_for(args) is not app
     assert (one.exit_code, one.stdout, one.stderr) == (whole.exit_code, whole.stdout, whole.stderr)

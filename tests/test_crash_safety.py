@@ -7,23 +7,17 @@ print ``positions: paused at <step>`` and sleep there.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
 from positions.base.journal import TEMP_PREFIX
 from positions.base.layout import JOURNAL_NAME
-from positions.cli.app import app
-from support import REPO
+from support import cli, start_add
 
-runner = CliRunner()
 HEAD = """\
 @prefix kb: <https://w3id.org/positions/id/> .
 @prefix pos: <https://w3id.org/positions/vocab#> .
@@ -57,20 +51,6 @@ kb:source-{name} a pos:Source ;
     )
 
 
-def start_add(base: Path, path: Path, pause: str | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    env.pop("POSITIONS_TEST_PAUSE_AT", None)
-    if pause:
-        env["POSITIONS_TEST_PAUSE_AT"] = pause
-    return subprocess.Popen(
-        [sys.executable, "-m", "positions", "--kb", str(base), "add", str(path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def holds(base: Path, name: str) -> tuple[bool, bool]:
     """Whether the base holds the statement and the source of ``name``."""
     kb = KnowledgeBase.open(base)
@@ -85,7 +65,7 @@ def assert_every_file_parses(base: Path) -> None:
 
 
 def validate_exit(base: Path) -> int:
-    return runner.invoke(app, ["--kb", str(base), "validate", "-q"]).exit_code
+    return cli("--kb", str(base), "validate", "-q").exit_code
 
 
 def test_two_concurrent_adds_both_land(base: Path, tmp_path: Path) -> None:
@@ -121,7 +101,7 @@ def test_kill_9_during_add_leaves_before_or_after(
     assert_every_file_parses(base)
 
     # The next writing run (here fmt) finishes or discards the interrupted transaction.
-    fmt = runner.invoke(app, ["--kb", str(base), "fmt"])
+    fmt = cli("--kb", str(base), "fmt")
     assert fmt.exit_code == 0, fmt.output
     assert "Recovered: " in fmt.stdout
     leftovers = [p.name for p in (base / "data").iterdir() if p.name.startswith(".")]

@@ -12,10 +12,8 @@ import pytest
 import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.cli.app import app
 from positions.errors import UsageError
 from positions.output import export as export_module
 from positions.output.export import (
@@ -27,6 +25,7 @@ from positions.output.export import (
     export,
     write_atomically,
 )
+from support import cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exportbase"
 REPO = Path(__file__).resolve().parents[1]
@@ -245,11 +244,9 @@ def test_the_export_joins_with_wikidata_on_same_as(kb: KnowledgeBase) -> None:
 
 # -- the command and its output file ------------------------------------------------------------
 
-runner = CliRunner()
-
 
 def run(*args: str) -> object:
-    return runner.invoke(app, ["--kb", str(FIXTURE), "export", *args])
+    return cli("--kb", str(FIXTURE), "export", *args)
 
 
 def test_the_command_writes_stdout(kb: KnowledgeBase) -> None:

@@ -19,25 +19,21 @@ visible and turns into a failure to notice once the command lands.  Case 20
 
 from __future__ import annotations
 
-import http.server
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from typer.testing import CliRunner
 
 from positions.cli.app import app
-from support import REPO, tree_digest
+from support import REPO, Request, Served, cli, start_add, tree_digest
 
-runner = CliRunner()
 COMMANDS = {command.name for command in app.registered_commands}
 
 # -- the canary: any open() of a watched path is recorded ------------------------------------
@@ -57,28 +53,11 @@ sys.addaudithook(_audit)
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[int, list[str]]]:
-    """A web server on 127.0.0.1 that records every request it gets."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            hits.append(f"{self.command} {self.path}")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/turtle")
-            self.end_headers()
-            self.wfile.write(b"<http://evil.example/s> <http://evil.example/p> 'fetched' .\n")
-
-        do_POST = do_PUT = do_DELETE = do_GET  # noqa: N815
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd.server_port, hits
-    httpd.shutdown()
-    httpd.server_close()
+def server(http_server: Callable[..., Served]) -> tuple[int, list[Request]]:
+    """A web server on 127.0.0.1 that records every request it gets (and answers Turtle)."""
+    turtle = b"<http://evil.example/s> <http://evil.example/p> 'fetched' .\n"
+    served = http_server(200, turtle, {"Content-Type": "text/turtle"})
+    return served.port, served.requests
 
 
 # -- inputs -----------------------------------------------------------------------------------
@@ -390,7 +369,7 @@ def run_positions(base: Path, argv: list[str], *, process: bool, timeout: float 
             env=env,
         )
         return Outcome(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
-    result = runner.invoke(app, ["--kb", str(base), *argv])
+    result = cli("--kb", str(base), *argv)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"uncaught exception: {result.exception!r}") from result.exception
     return Outcome(result.exit_code, result.stdout, result.stderr, time.monotonic() - started)
@@ -398,7 +377,7 @@ def run_positions(base: Path, argv: list[str], *, process: bool, timeout: float 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=_marks(c), id=c.id) for c in CASES])
 def test_hostile_case(
-    case: Case, base: Path, server: tuple[int, list[str]], tmp_path: Path
+    case: Case, base: Path, server: tuple[int, list[Request]], tmp_path: Path
 ) -> None:
     port, hits = server
     inputs = tmp_path / "in"
@@ -448,8 +427,8 @@ def test_the_table_covers_every_case() -> None:
 def test_the_string_parameter_query_finds_a_real_label(base: Path) -> None:
     """Cases 4 and 5 return no rows because the value is a literal, not because the query
     never matches: the same query with a real label finds its node."""
-    result = runner.invoke(
-        app, ["--kb", str(base), "query", "--sparql", NAME_QUERY, "-f", "csv", "-p", "name=Russia"]
+    result = cli(
+        "--kb", str(base), "query", "--sparql", NAME_QUERY, "-f", "csv", "-p", "name=Russia"
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == ["s", "https://w3id.org/positions/id/russia"]
@@ -459,7 +438,7 @@ def test_the_clean_csv_row_imports(base: Path, tmp_path: Path) -> None:
     """The import rows above fail because of the one cell that was made hostile."""
     path = tmp_path / "statements.csv"
     path.write_text(CSV_HEAD + CSV_ROW)
-    result = runner.invoke(app, ["--kb", str(base), "import", str(path), "--dry-run"])
+    result = cli("--kb", str(base), "import", str(path), "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert "kb:stmt-hostile-csv" in result.stdout
 
@@ -468,7 +447,7 @@ def test_case_11_refusal_names_the_input_file(base: Path, tmp_path: Path) -> Non
     """Not add's own rendering of the input (data/other.ttl), which is never written."""
     path = tmp_path / "chain.ttl"
     path.write_text(CHAIN)
-    result = runner.invoke(app, ["--kb", str(base), "add", str(path)])
+    result = cli("--kb", str(base), "add", str(path))
     assert result.exit_code == 2
     assert f"Error: {path}:" in result.stderr
     assert "other.ttl" not in result.stderr
@@ -501,20 +480,6 @@ kb:source-hostile-{name} a pos:Source ;
 """
 
 
-def _start_add(base: Path, path: Path, pause: str | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    env.pop("POSITIONS_TEST_PAUSE_AT", None)
-    if pause:
-        env["POSITIONS_TEST_PAUSE_AT"] = pause  # positions.base.journal: stop here and say so
-    return subprocess.Popen(
-        [sys.executable, "-m", "positions", "--kb", str(base), "add", str(path)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def _every_data_file_parses(base: Path) -> None:
     for path in (base / "data").glob("*.ttl"):
         list(ox.parse(path.read_bytes(), format=ox.RdfFormat.TURTLE))
@@ -535,7 +500,7 @@ def test_case_20_concurrent_adds_and_kill_9(base: Path, tmp_path: Path) -> None:
         files[name].write_text(NEW_FACTS.replace("{name}", name))
 
     # Two concurrent runs: both complete, both land.
-    runs = [_start_add(base, files["one"]), _start_add(base, files["two"])]
+    runs = [start_add(base, files["one"]), start_add(base, files["two"])]
     for run in runs:
         _out, err = run.communicate(timeout=120)
         assert run.returncode == 0, err
@@ -543,7 +508,7 @@ def test_case_20_concurrent_adds_and_kill_9(base: Path, tmp_path: Path) -> None:
     _every_data_file_parses(base)
 
     # kill -9 in the middle of the renames: every file still parses.
-    run = _start_add(base, files["killed"], pause="after-first-replace")
+    run = start_add(base, files["killed"], pause="after-first-replace")
     assert run.stderr is not None
     assert run.stderr.readline().strip() == "positions: paused at after-first-replace"
     os.kill(run.pid, signal.SIGKILL)
@@ -553,7 +518,7 @@ def test_case_20_concurrent_adds_and_kill_9(base: Path, tmp_path: Path) -> None:
     _every_data_file_parses(base)
 
     # The next add tidies up (finishes the journaled transaction) and lands too.
-    after = _start_add(base, files["after"])
+    after = start_add(base, files["after"])
     _out, err = after.communicate(timeout=120)
     assert after.returncode == 0, err
     assert [p.name for p in (base / "data").iterdir() if p.name.startswith(".")] == []

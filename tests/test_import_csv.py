@@ -6,15 +6,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
 from positions.adding.csvimport import read_csv
-from positions.cli.app import app
 from positions.rdf.turtle import serialize_turtle
-from support import REPO, tree_digest
+from support import REPO, cli, tree_digest
 
-runner = CliRunner()
 EXAMPLES = REPO / "docs" / "examples"
 KOSACHEV = "https://w3id.org/positions/id/stmt-kosachev-west-shaped-situation"
 HEADER = "id,label,speaker,role,party,date,occasion,stance,target,target_scope,source,quote\n"
@@ -25,7 +22,7 @@ ROW = (
 
 
 def run(base: Path, *args: str):  # noqa: ANN201 - click's Result
-    return runner.invoke(app, ["--kb", str(base), "import", *args])
+    return cli("--kb", str(base), "import", *args)
 
 
 def csv_file(folder: Path, body: str, name: str = "statements.csv") -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from positions import KnowledgeBase
 from positions.checking.validate import validate
-from support import REPO
+from support import REPO, cli
 
 TTL = """@prefix kb: <https://w3id.org/positions/id/> .
 @prefix pos: <https://w3id.org/positions/vocab#> .
@@ -40,14 +40,10 @@ kb:source-003 pos:publishedOn "2022-01-20"^^xsd:date .
 def test_a_new_date_that_older_statements_postdate_is_caught(tmp_path: Path) -> None:
     """The new fact mentions only the source; the statements it breaks are found too
     (on a small base validation is whole; `--all` forces it on any base)."""
-    from typer.testing import CliRunner
-
-    from positions.cli.app import app
-
     path = tmp_path / "published.ttl"
     path.write_text(PUBLISHED, encoding="utf-8")
     for extra in ([], ["--all"]):
-        result = CliRunner().invoke(app, ["--kb", str(REPO), "validate", "-q", *extra, str(path)])
+        result = cli("--kb", str(REPO), "validate", "-q", *extra, str(path))
         assert result.exit_code == 1, result.output
         assert "kb:stmt-lavrov-no-intention-to-attack" in result.stdout
         assert "after kb:source-003, which reports it, was published (2022-01-20)" in result.stdout

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from positions.cli.app import app
 from positions.rdf import rdfio
-from support import REPO
+from support import REPO, cli
 
 DEEP = "@prefix ex: <http://example.org/> .\nex:a ex:b [ ex:c [ ex:d [ ex:e 1 ] ] ] .\n"
 LONG_NUMBER = "@prefix ex: <http://example.org/> .\nex:a ex:b " + "7" * 40 + " .\n"
 
 
 def run(*args: str):  # noqa: ANN201 - click Result
-    return CliRunner().invoke(app, ["--kb", str(REPO), *args])
+    return cli("--kb", str(REPO), *args)
 
 
 def test_nesting_limit_is_named_and_can_be_raised(tmp_path: Path) -> None:

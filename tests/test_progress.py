@@ -15,13 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
 from positions.adding.csvimport import import_csv
-from positions.cli.app import app
 from positions.remote.push import push
-from support import REPO, copy_bundled, oxigraph_server
+from support import REPO, cli, copy_bundled, oxigraph_server
 
 CSV = REPO / "docs" / "examples" / "statements.csv"
 PUSH_STEPS = ("writing the base", "uploading", "counting the triples", "anonymous writes")
@@ -63,7 +61,7 @@ def _as_terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
 
 
 def _invoke(base: Path, *args: str):  # noqa: ANN202 - click's Result
-    return CliRunner().invoke(app, ["--kb", str(base), *args])
+    return cli("--kb", str(base), *args)
 
 
 def test_push_in_a_pipe_shows_no_progress(base: Path, store_url: str) -> None:

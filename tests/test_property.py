@@ -10,32 +10,26 @@
   validate FILE`` and ``positions add FILE`` end with exit code 0, 1 or 2, never
   an uncaught exception or a traceback, and a refused add leaves ``data/``
   byte-identical.
-
-The number of examples each property ran is printed by the last test.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 import rdflib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib.compare import isomorphic
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.cli.app import app
 from positions.rdf.turtle import serialize_turtle
-from support import REPO, copy_bundled, tree_digest
-
-runner = CliRunner()
-RUNS: Counter[str] = Counter()
+from support import REPO, cli, copy_bundled, tree_digest
 
 KB = "https://w3id.org/positions/id/"
 POS = "https://w3id.org/positions/vocab#"
@@ -189,13 +183,10 @@ def tiny_base(root: Path, data: str) -> Path:
 @settings(max_examples=60, **SETTINGS)
 @given(graph=model_graphs(), fmt=st.sampled_from(sorted(EXPORT_FORMATS)))
 def test_model_graphs_survive_turtle_export_and_parse(graph: list[ox.Triple], fmt: str) -> None:
-    RUNS["export round trip"] += 1
     text = serialize_turtle(graph)
     with tempfile.TemporaryDirectory() as folder:
         base = tiny_base(Path(folder), text)
-        result = runner.invoke(
-            app, ["--kb", str(base), "export", "-f", fmt, "--no-ontology", "--no-description"]
-        )
+        result = cli("--kb", str(base), "export", "-f", fmt, "--no-ontology", "--no-description")
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert result.exit_code == 0, result.stderr
         parsed = list(ox.parse(result.stdout_bytes, format=EXPORT_FORMATS[fmt]))
@@ -234,7 +225,6 @@ def turtle_string(value: str) -> str:
     when=st.dates(min_value=date(2021, 12, 1), max_value=date(2022, 1, 31)),
 )
 def test_statements_added_come_back_word_for_word(label: str, quote: str, when: date) -> None:
-    RUNS["add round trip"] += 1
     with tempfile.TemporaryDirectory() as folder:
         base = copy_bundled(Path(folder) / "kb")
         new = Path(folder) / "new.ttl"
@@ -244,7 +234,7 @@ def test_statements_added_come_back_word_for_word(label: str, quote: str, when: 
             .replace("{date}", when.isoformat()),
             encoding="utf-8",
         )
-        result = runner.invoke(app, ["--kb", str(base), "add", str(new)])
+        result = cli("--kb", str(base), "add", str(new))
         assert result.exception is None or isinstance(result.exception, SystemExit)
         output = result.stdout + result.stderr
         # A label or quote with trailing white space may be refused by the shapes (exit 1);
@@ -307,6 +297,14 @@ class HostileBase:
 _BASE: HostileBase | None = None
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _remove_the_hostile_base() -> Iterator[None]:
+    """The copy that hostile_base() made is removed after the last test of this file."""
+    yield
+    if _BASE is not None:
+        shutil.rmtree(_BASE.folder, ignore_errors=True)
+
+
 def hostile_base() -> HostileBase:
     global _BASE
     if _BASE is None:
@@ -317,7 +315,7 @@ def hostile_base() -> HostileBase:
 def run_on(base: HostileBase, command: str, data: bytes, suffix: str) -> tuple[int, str]:
     path = base.folder / f"input{suffix}"
     path.write_bytes(data)
-    result = runner.invoke(app, ["--kb", str(base.root), command, str(path)])
+    result = cli("--kb", str(base.root), command, str(path))
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"uncaught exception: {result.exception!r}") from result.exception
     output = result.stdout + result.stderr
@@ -329,7 +327,6 @@ def run_on(base: HostileBase, command: str, data: bytes, suffix: str) -> tuple[i
 @settings(max_examples=40, **SETTINGS)  # a file that parses costs a full SHACL run
 @given(data=inputs, suffix=st.sampled_from([".ttl", ".ttl", ".nt", ".jsonld", ".rdf"]))
 def test_validate_never_crashes_on_hostile_bytes(data: bytes, suffix: str) -> None:
-    RUNS["validate fuzz"] += 1
     base = hostile_base()
     run_on(base, "validate", data, suffix)
     assert tree_digest(base.root / "data") == base.digest
@@ -338,20 +335,12 @@ def test_validate_never_crashes_on_hostile_bytes(data: bytes, suffix: str) -> No
 @settings(max_examples=80, **SETTINGS)
 @given(data=inputs, suffix=st.sampled_from([".ttl", ".ttl", ".nt", ".jsonld", ".rdf"]))
 def test_add_never_crashes_and_a_refusal_changes_nothing(data: bytes, suffix: str) -> None:
-    RUNS["add fuzz"] += 1
     base = hostile_base()
     code, output = run_on(base, "add", data, suffix)
     if code != 0 or tree_digest(base.root / "data") == base.digest:
         assert tree_digest(base.root / "data") == base.digest, output
         return
-    RUNS["add fuzz: merged"] += 1  # a mutation that is still valid, new facts: it may land
+    # A mutation that is still valid, with new facts, may land: every file still parses.
     for path in (base.root / "data").glob("*.ttl"):
         list(ox.parse(path.read_bytes(), format=ox.RdfFormat.TURTLE))
     base.restore()
-
-
-def test_zz_print_the_number_of_examples() -> None:
-    """Run last (file order): the counts for the record (shown with -s or -rA)."""
-    print("Hypothesis examples run:", dict(RUNS))
-    if _BASE is not None:
-        shutil.rmtree(_BASE.folder, ignore_errors=True)

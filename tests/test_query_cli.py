@@ -9,18 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from positions.cli.app import app
+from support import cli
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 SRC = Path(__file__).parents[1] / "src"
 RUSSIA = "http://example.org/id/russia"
-runner = CliRunner()
 
 
 def invoke(*args: str, stdin: str | None = None):  # noqa: ANN201
-    return runner.invoke(app, ["--kb", str(MINIBASE), *args], input=stdin)
+    return cli("--kb", str(MINIBASE), *args, input=stdin)
 
 
 def test_saved_query_by_name_defaults_to_csv_in_a_pipe() -> None:
@@ -153,7 +151,7 @@ def test_both_name_and_sparql() -> None:
 
 
 def test_help_has_examples() -> None:
-    result = runner.invoke(app, ["query", "--help"])
+    result = cli("query", "--help")
     assert result.exit_code == 0
     assert "-p party=kb:russia" in result.stdout and "--allow-network" in result.stdout
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import http.server
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,6 +15,7 @@ from positions.rdf.namespaces import PREFIXES
 from positions.sparql.params import bind
 from positions.sparql.rewrite import project_parameters, rewrite_bound
 from positions.sparql.saved import SavedQuery
+from support import Request, Served
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 D = "http://example.org/id/"
@@ -29,26 +28,10 @@ def kb() -> KnowledgeBase:
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[int, list[str]]]:
-    """A web server on 127.0.0.1 that records every request it gets."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            hits.append(self.path)
-            self.send_response(500)
-            self.end_headers()
-
-        do_POST = do_GET
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_port, hits
-    httpd.shutdown()
+def server(http_server: Callable[..., Served]) -> tuple[int, list[Request]]:
+    """A web server on 127.0.0.1 that records every request it gets (and answers 500)."""
+    served = http_server(500)
+    return served.port, served.requests
 
 
 def statements(result) -> list[str]:  # noqa: ANN001

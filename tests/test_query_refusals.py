@@ -3,52 +3,33 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.cli.app import app
 from positions.errors import QueryRefused
 from positions.sparql.policy import inspect_query
+from support import Request, Served, cli
 
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
-runner = CliRunner()
 
 
 def invoke(*args: str, kb: Path = MINIBASE, stdin: str | None = None):  # noqa: ANN201
-    return runner.invoke(app, ["--kb", str(kb), "query", *args], input=stdin)
+    return cli("--kb", str(kb), "query", *args, input=stdin)
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[int, list[str]]]:
-    """A web server on 127.0.0.1 that records every request it gets."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            hits.append(self.path)
-            self.send_response(500)
-            self.end_headers()
-
-        do_POST = do_GET
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd.server_port, hits
-    httpd.shutdown()
+def server(http_server: Callable[..., Served]) -> tuple[int, list[Request]]:
+    """A web server on 127.0.0.1 that records every request it gets (and answers 500)."""
+    served = http_server(500)
+    return served.port, served.requests
 
 
 def folder_digest(folder: Path) -> str:
@@ -87,7 +68,7 @@ def test_allow_network_lets_service_through(server) -> None:  # noqa: ANN001
     # so "no request" there means the refusal worked, not that the server was deaf.
     port, hits = server
     result = invoke("--allow-network", "--sparql", SERVICE_QUERIES[0].format(port=port))
-    assert hits and hits[0].startswith("/sparql")
+    assert hits and hits[0].path.startswith("/sparql")
     assert result.exit_code == 2  # the test server answers 500: a clean error
     assert "the query failed" in result.stderr
 

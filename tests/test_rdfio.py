@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,6 +12,7 @@ import pytest
 from positions.errors import InputError
 from positions.rdf import rdfio
 from positions.rdf.rdfio import Limits, load_files, read_rdf
+from support import Served
 
 PREFIXES = "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
 TRIPLE = "<http://ex.org/s> <http://ex.org/p> "
@@ -260,30 +259,11 @@ def test_tab_newline_and_return_are_allowed(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def recording_server() -> Iterator[tuple[str, list[str]]]:
-    """An HTTP server on 127.0.0.1 that records every request it receives."""
-    requests: list[str] = []
-
-    class Recorder(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-            requests.append(self.path)
-            body = b'{"@context": {"name": "http://schema.org/name"}}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/ld+json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    finally:
-        server.shutdown()
-        server.server_close()
+def context_server(http_server: Callable[..., Served]) -> Served:
+    """An HTTP server on 127.0.0.1 that records every request it receives (and answers
+    a JSON-LD context)."""
+    body = b'{"@context": {"name": "http://schema.org/name"}}'
+    return http_server(200, body, {"Content-Type": "application/ld+json"})
 
 
 @pytest.mark.parametrize(
@@ -297,11 +277,11 @@ def recording_server() -> Iterator[tuple[str, list[str]]]:
 )
 def test_json_ld_context_documents_are_refused_unfetched(
     tmp_path: Path,
-    recording_server: tuple[str, list[str]],
+    context_server: Served,
     parser_not_called: None,
     context: str,
 ) -> None:
-    url, requests = recording_server
+    url, requests = context_server
     text = '{\n  "@id": "http://ex.org/s",\n  "@context": ' + context.format(url=url) + "\n}\n"
     error = refused(write(tmp_path, "ctx.jsonld", text))
     assert "names a document to load; only inline contexts are accepted" in error.problem
@@ -316,10 +296,10 @@ def test_nested_context_documents_are_refused_too(tmp_path: Path, parser_not_cal
     assert "'file:///etc/passwd'" in error.problem and error.position.line == 2
 
 
-def test_pyoxigraph_alone_does_not_fetch_either(recording_server: tuple[str, list[str]]) -> None:
+def test_pyoxigraph_alone_does_not_fetch_either(context_server: Served) -> None:
     # Measured on pyoxigraph 0.5.13: without a document loader it refuses remote
     # contexts. The gate does not rely on it; this records the library's behaviour.
-    url, requests = recording_server
+    url, requests = context_server
     with pytest.raises(SyntaxError, match="LoadDocumentCallback"):
         list(ox.parse(f'{{"@context": "{url}/c", "@id": "http://x"}}', format=ox.RdfFormat.JSON_LD))
     assert requests == []

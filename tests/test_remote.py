@@ -9,19 +9,15 @@ standard library, also on 127.0.0.1; no other address is ever contacted.
 from __future__ import annotations
 
 import base64
-import http.server
 import os
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.cli.app import app
 from positions.errors import InputError, QueryRefused, UsageError
 from positions.output.export import export
 from positions.remote.graphs import derive_query_endpoint
@@ -30,7 +26,7 @@ from positions.remote.push import count_on_server, push
 from positions.remote.query import run_remote
 from positions.remote.values import inject_values
 from positions.sparql.engine import run
-from support import REPO, oxigraph_server
+from support import REPO, Request, Served, cli, oxigraph_server
 
 SECRET_PASSWORD = "pa55-w0rd-never-shown"
 SECRET_TOKEN = "tok-3f9a-never-shown"
@@ -106,7 +102,11 @@ def test_push_with_credentials_to_a_protected_server_does_not_warn(kb, protected
     url, requests = protected_store
     report = push(kb, url + "/store", credentials=Credentials(token=SECRET_TOKEN))
     assert not report.anonymous
-    probes = [r for r in requests if r["path"].startswith("/update")]
+    probes = [
+        {"path": r.path, "authorization": r.headers.get("Authorization", ""), "status": r.status}
+        for r in requests
+        if r.path.startswith("/update")
+    ]
     assert probes == [{"path": "/update", "authorization": "", "status": 401}]
 
 
@@ -269,8 +269,8 @@ def test_parameters_in_optional_and_exists_filters_are_allowed(kb) -> None:
     assert sent.index("VALUES") < sent.index("?s a pos:Party")
 
 
-def test_refused_queries_send_nothing(recording_server) -> None:
-    url, requests = recording_server(200, b"{}")
+def test_refused_queries_send_nothing(http_server) -> None:
+    url, requests = http_server(200, b"{}")
     kb = KnowledgeBase.open(REPO)
     for text in (
         "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
@@ -340,14 +340,14 @@ def test_credentials_come_from_the_environment_and_are_never_repr() -> None:
         Credentials.from_options("me", "pw", "tok", environ={})
 
 
-def test_a_401_that_echoes_the_credentials_shows_none_of_them(recording_server) -> None:
-    url, requests = recording_server(401, b"", echo_authorization=True)
+def test_a_401_that_echoes_the_credentials_shows_none_of_them(http_server) -> None:
+    url, requests = http_server(answer=echo_authorization)
     env = {"POSITIONS_PUSH_USER": "me", "POSITIONS_PUSH_PASSWORD": SECRET_PASSWORD}
     basic = base64.b64encode(f"me:{SECRET_PASSWORD}".encode()).decode("ascii")
     result = _cli(["push", url + "/store"], env=env)
     assert result.exit_code == 2
     assert "HTTP 401" in result.stderr and "wants credentials" in result.stderr
-    assert requests and requests[0]["authorization"] == "Basic " + basic  # it was sent
+    assert requests and requests[0].headers["Authorization"] == "Basic " + basic  # it was sent
     for secret in (SECRET_PASSWORD, basic):
         assert secret not in result.stdout + result.stderr
     assert "***" in result.stderr  # the echo was redacted, not dropped silently
@@ -361,8 +361,8 @@ def test_a_401_that_echoes_the_credentials_shows_none_of_them(recording_server) 
     assert SECRET_TOKEN not in result.stdout + result.stderr
 
 
-def test_a_slow_server_gives_a_timeout_message(recording_server) -> None:
-    url, _ = recording_server(200, b"", delay=3.0)
+def test_a_slow_server_gives_a_timeout_message(http_server) -> None:
+    url, _ = http_server(200, b"", delay=3.0)
     started = time.monotonic()
     result = _cli(["push", url + "/store", "--timeout", "0.5"])
     assert time.monotonic() - started < 2.5
@@ -370,8 +370,8 @@ def test_a_slow_server_gives_a_timeout_message(recording_server) -> None:
     assert "within 0.5 s" in result.stderr and "--timeout" in result.stderr
 
 
-def test_a_redirect_is_not_followed(recording_server, kb) -> None:
-    url, requests = recording_server(302, b"", location="http://127.0.0.1:9/elsewhere")
+def test_a_redirect_is_not_followed(http_server, kb) -> None:
+    url, requests = http_server(302, b"", {"Location": "http://127.0.0.1:9/elsewhere"})
     with pytest.raises(RemoteError, match="redirect") as caught:
         push(kb, url + "/store", credentials=Credentials(token=SECRET_TOKEN))
     assert len(requests) == 1 and SECRET_TOKEN not in str(caught.value)
@@ -396,62 +396,16 @@ def test_the_query_endpoint_is_derived_from_the_store_url() -> None:
 # -- helpers -----------------------------------------------------------------------------
 
 
+def echo_authorization(request: Request) -> tuple[int, dict[str, str], bytes]:
+    """A 401 that shows the Authorization header it was sent, as a careless debugging
+    server might."""
+    authorization = request.headers.get("Authorization", "")
+    return 401, {}, f"Unauthorized. You sent: Authorization: {authorization}\n".encode()
+
+
 def _cli(args: list[str], env: dict[str, str] | None = None):  # noqa: ANN202
     clean = {k: None for k in os.environ if k.startswith(("POSITIONS_PUSH", "POSITIONS_ENDP"))}
-    runner = CliRunner()
-    return runner.invoke(app, ["--kb", str(REPO), *args], env={**clean, **(env or {})})
-
-
-@pytest.fixture
-def recording_server() -> Iterator[Callable[..., tuple[str, list[dict]]]]:
-    """Start a tiny server on 127.0.0.1 that answers every request the same way."""
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(
-        status: int,
-        body: bytes,
-        *,
-        delay: float = 0.0,
-        echo_authorization: bool = False,
-        location: str | None = None,
-    ) -> tuple[str, list[dict]]:
-        requests: list[dict] = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
-                authorization = self.headers.get("Authorization", "")
-                requests.append({"method": self.command, "authorization": authorization})
-                time.sleep(delay)
-                text = body
-                if echo_authorization:  # as a careless debugging server might
-                    text += f"Unauthorized. You sent: Authorization: {authorization}\n".encode()
-                try:
-                    self.send_response(status)
-                    if location:
-                        self.send_header("Location", location)
-                    self.send_header("Content-Length", str(len(text)))
-                    self.end_headers()
-                    self.wfile.write(text)
-                except OSError:
-                    pass  # the client gave up (timeout test)
-
-            do_GET = do_POST = do_PUT = _answer  # noqa: N815
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}", requests
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+    return cli("--kb", str(REPO), *args, env={**clean, **(env or {})})
 
 
 @pytest.mark.parametrize("name", _names())
@@ -470,40 +424,22 @@ def test_every_saved_query_can_bind_all_its_parameters_remotely(kb, name: str) -
 
 
 @pytest.fixture
-def protected_store() -> Iterator[tuple[str, list[dict]]]:
+def protected_store(http_server: Callable[..., Served]) -> Served:
     """A tiny Graph Store that accepts only SECRET_TOKEN and counts what it was sent."""
-    requests: list[dict] = []
     held: dict[str, bytes] = {}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            authorization = self.headers.get("Authorization", "")
-            status = 200 if authorization == f"Bearer {SECRET_TOKEN}" else 401
-            requests.append({"path": self.path, "authorization": authorization, "status": status})
-            reply = b""
-            if status == 200 and self.command == "PUT":
-                held["graph"], status = body, 204
-            elif status == 200 and self.path.startswith("/query"):
-                n = sum(1 for _ in ox.parse(held.get("graph", b""), format=ox.RdfFormat.N_TRIPLES))
-                reply = (
-                    '{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal",'
-                    f'"value":"{n}","datatype":"http://www.w3.org/2001/XMLSchema#integer"}}}}]}}}}'
-                ).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
+    def answer(request: Request) -> tuple[int, dict[str, str], bytes]:
+        authorization = request.headers.get("Authorization", "")
+        status = 200 if authorization == f"Bearer {SECRET_TOKEN}" else 401
+        reply = b""
+        if status == 200 and request.method == "PUT":
+            held["graph"], status = request.body, 204
+        elif status == 200 and request.path.startswith("/query"):
+            n = sum(1 for _ in ox.parse(held.get("graph", b""), format=ox.RdfFormat.N_TRIPLES))
+            reply = (
+                '{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal",'
+                f'"value":"{n}","datatype":"http://www.w3.org/2001/XMLSchema#integer"}}}}]}}}}'
+            ).encode()
+        return status, {"Content-Type": "application/sparql-results+json"}, reply
 
-        do_GET = do_POST = do_PUT = _answer  # noqa: N815
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    server.shutdown()
-    server.server_close()
+    return http_server(answer=answer)

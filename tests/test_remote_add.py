@@ -11,13 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
 from positions.adding.apply import add
-from positions.cli.app import app
 from positions.remote.push import count_on_server, push
-from support import REPO, free_port, oxigraph_server
+from support import REPO, cli, free_port, oxigraph_server
 
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"
 SHAPES = REPO / "tests" / "shapes"
@@ -47,7 +45,7 @@ def pushed(server: str, base: Path, request: pytest.FixtureRequest) -> tuple[Pat
 
 def _add(base: Path, store: str, graph: str, *files: Path, extra: tuple[str, ...] = ()):  # noqa: ANN202
     args = ["--kb", str(base), "add", *map(str, files), "--to", store, "--graph", graph, *extra]
-    return CliRunner().invoke(app, args)
+    return cli(*args)
 
 
 def _count(store: str, graph: str) -> int:
@@ -55,11 +53,8 @@ def _count(store: str, graph: str) -> int:
 
 
 def _has_statement(server: str, graph: str) -> bool:
-    result = CliRunner().invoke(
-        app,
-        ["query", "--sparql", f"ASK {{ GRAPH <{graph}> {{ <{STATEMENT}> a ?c }} }}", "--endpoint",
-         server + "/query"],
-    )  # fmt: skip
+    ask = f"ASK {{ GRAPH <{graph}> {{ <{STATEMENT}> a ?c }} }}"
+    result = cli("query", "--sparql", ask, "--endpoint", server + "/query")
     return result.exit_code == 0
 
 
@@ -121,6 +116,6 @@ def test_an_unreachable_server_is_a_clear_error(base: Path) -> None:
 
 
 def test_server_options_need_to(base: Path) -> None:
-    result = CliRunner().invoke(app, ["--kb", str(base), "add", str(EXAMPLE), "--graph", "x"])
+    result = cli("--kb", str(base), "add", str(EXAMPLE), "--graph", "x")
     assert result.exit_code == 2
     assert "go with --to" in result.output

@@ -13,15 +13,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
 from positions.checking.incremental import validate_new
-from positions.cli.app import app
 from positions.remote.http import RemoteError, request
 from positions.remote.push import push
 from positions.remote.store import RemoteStore, validate_remote
-from support import REPO, copy_bundled, oxigraph_server
+from support import REPO, cli, copy_bundled, oxigraph_server
 
 SHAPES = REPO / "tests" / "shapes"
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"
@@ -185,7 +183,7 @@ def _subtree(store, node) -> set[str]:  # noqa: ANN001
 
 
 def _cli(kb: KnowledgeBase, *args: str):  # noqa: ANN202
-    return CliRunner().invoke(app, ["--kb", str(kb.root), "validate", *args])
+    return cli("--kb", str(kb.root), "validate", *args)
 
 
 def test_the_command_reports_as_locally(kb, endpoint) -> None:

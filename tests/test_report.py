@@ -7,10 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.cli.app import app
 from positions.output.html_report import (
     QUERIES_USED,
     ReportData,
@@ -22,9 +20,7 @@ from positions.output.html_report import (
     timeline,
 )
 from positions.output.stances import STANCE_NS, strongest
-from support import KB, REPO
-
-runner = CliRunner()
+from support import KB, REPO, cli
 
 
 @pytest.fixture(scope="module")
@@ -302,7 +298,7 @@ def test_collect_runs_each_query_once(kb: KnowledgeBase) -> None:
 
 def test_report_command_writes_the_file(tmp_path: Path) -> None:
     out = tmp_path / "r.html"
-    result = runner.invoke(app, ["--kb", str(REPO), "report", "--output", str(out)])
+    result = cli("--kb", str(REPO), "report", "--output", str(out))
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>")
@@ -310,8 +306,6 @@ def test_report_command_writes_the_file(tmp_path: Path) -> None:
 
 
 def test_report_command_refuses_to_write_into_data(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["--kb", str(REPO), "report", "--output", str(REPO / "data" / "report.html")]
-    )
+    result = cli("--kb", str(REPO), "report", "--output", str(REPO / "data" / "report.html"))
     assert result.exit_code != 0
     assert not (REPO / "data" / "report.html").exists()

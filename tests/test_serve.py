@@ -16,7 +16,7 @@ import pytest
 from positions import KnowledgeBase
 from positions.web.protocol import negotiate
 from positions.web.server import DEFAULT_HOST, Site, make_server
-from support import KB, REPO
+from support import KB, REPO, cli
 
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 
@@ -381,13 +381,7 @@ def test_binds_to_localhost_by_default() -> None:
 def test_positions_query_endpoint_reads_this_server(
     base_url: str, kb: KnowledgeBase, args: list[str]
 ) -> None:
-    from typer.testing import CliRunner
-
-    from positions.cli.app import app
-
-    remote = CliRunner().invoke(
-        app, ["--kb", str(REPO), "query", "--endpoint", f"{base_url}/sparql", *args, "-f", "csv"]
-    )
-    local = CliRunner().invoke(app, ["--kb", str(REPO), "query", *args, "-f", "csv"])
+    remote = cli("--kb", str(REPO), "query", "--endpoint", f"{base_url}/sparql", *args, "-f", "csv")
+    local = cli("--kb", str(REPO), "query", *args, "-f", "csv")
     assert remote.exit_code == 0, remote.output
     assert remote.stdout == local.stdout

@@ -18,16 +18,13 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
-from typer.testing import CliRunner
 
-from positions.cli.app import app
+from support import cli
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "shapes"
 FORMATS = FIXTURES / "formats"
 UNREADABLE = FIXTURES / "unreadable"
-runner = CliRunner()
-
 # fixture -> (focus node, words of the message).  Exit 1: each is a violation.
 VIOLATIONS: dict[str, tuple[str, str]] = {
     # core shapes, one fixture per shape family
@@ -157,7 +154,7 @@ def base_untouched():
 
 
 def validate(*args: str):  # noqa: ANN201 - click's Result
-    return runner.invoke(app, ["--kb", str(REPO), "validate", *args], catch_exceptions=False)
+    return cli("--kb", str(REPO), "validate", *args, catch_exceptions=False)
 
 
 def problems_of(result) -> list[dict]:  # noqa: ANN001
@@ -169,7 +166,7 @@ def problems_of(result) -> list[dict]:  # noqa: ANN001
 
 @pytest.fixture(scope="module")
 def base_report() -> dict:
-    result = runner.invoke(app, ["--kb", str(REPO), "validate", "--format", "json"])
+    result = cli("--kb", str(REPO), "validate", "--format", "json")
     assert result.exit_code == 0, result.stdout + result.stderr
     return json.loads(result.stdout)
 

@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from typer.testing import CliRunner
 
 from positions import KnowledgeBase
-from positions.cli.app import app
 from positions.errors import QueryLimitExceeded
 from positions.output.oxigraph_results import (
     Streamed,
@@ -28,9 +26,7 @@ from positions.output.oxigraph_results import (
 )
 from positions.output.render import render
 from positions.sparql.engine import prepare, run
-from support import REPO
-
-runner = CliRunner()
+from support import REPO, cli
 
 LABELS = "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s ?label"
 
@@ -182,12 +178,10 @@ def test_time_limit_stops_the_stream_and_writes_nothing(bundled: KnowledgeBase) 
 
 
 def test_cli_csv_in_a_pipe_is_the_streamed_answer(awkward: KnowledgeBase) -> None:
-    result = runner.invoke(app, ["--kb", str(awkward.root), "query", "--sparql", LABELS])
+    result = cli("--kb", str(awkward.root), "query", "--sparql", LABELS)
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes == _rendered(awkward, LABELS)
-    cut = runner.invoke(
-        app, ["--kb", str(awkward.root), "query", "--sparql", LABELS, "--limit", "2"]
-    )
+    cut = cli("--kb", str(awkward.root), "query", "--sparql", LABELS, "--limit", "2")
     assert cut.exit_code == 0
     assert cut.stdout_bytes == _rendered(awkward, LABELS, row_limit=2)
     assert "only the first 2 shown" in cut.stderr
@@ -277,11 +271,11 @@ def test_cli_tsv_in_a_pipe_is_the_streamed_answer(
 
     monkeypatch.setattr(positions.output.oxigraph_results, "write_tsv", spy)
     args = ["--kb", str(awkward.root), "query", "--sparql", TYPED, "-f", "tsv"]
-    result = runner.invoke(app, args)
+    result = cli(*args)
     assert result.exit_code == 0, result.output
     assert calls == ["tsv"]  # written by the stream, not rendered from rows
     assert result.stdout_bytes == _rendered_tsv(awkward, TYPED)
-    cut = runner.invoke(app, [*args, "--limit", "2"])
+    cut = cli(*args, "--limit", "2")
     assert cut.exit_code == 0
     assert cut.stdout_bytes == _rendered_tsv(awkward, TYPED, row_limit=2)
     assert "only the first 2 shown" in cut.stderr
@@ -358,10 +352,10 @@ def test_ntriples_time_limit_writes_nothing(bundled: KnowledgeBase) -> None:
 
 def test_cli_ntriples_in_a_pipe_is_the_streamed_answer(bundled: KnowledgeBase) -> None:
     command = ["--kb", str(bundled.root), "query", "node-description", "-f", "ntriples"]
-    result = runner.invoke(app, command)
+    result = cli(*command)
     assert result.exit_code == 0, result.output
     assert result.stdout_bytes == _rendered_nt(bundled, "node-description")
-    cut = runner.invoke(app, [*command, "--limit", "3"])
+    cut = cli(*command, "--limit", "3")
     assert cut.exit_code == 0
     assert cut.stdout_bytes == _rendered_nt(bundled, "node-description", row_limit=3)
     assert "only the first 3 shown" in cut.stderr
