@@ -80,7 +80,7 @@ def start_add(base: Path, path: Path, pause: str | None = None) -> subprocess.Po
     )
 
 
-def bench_module(name: str):  # noqa: ANN201 - a module loaded from bench/
+def bench_module(name: str):
     """``bench/<name>.py`` as a module (bench/ is scripts, not a package); cached in
     ``sys.modules`` so that its dataclasses and pickling find it."""
     path = REPO / "bench" / f"{name}.py"
@@ -255,7 +255,7 @@ def recording_server(
             except OSError:
                 pass  # the client gave up (a timeout test)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 - http.server's naming
+        do_GET = do_POST = do_PUT = do_DELETE = _answer
 
         def log_message(self, *args: object) -> None:
             pass

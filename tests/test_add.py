@@ -55,7 +55,7 @@ def write(folder: Path, name: str, body: str, head: str = HEAD) -> Path:
     return path
 
 
-def add(base: Path, *args: str):  # noqa: ANN201 - click's Result
+def add(base: Path, *args: str):
     return cli("--kb", str(base), "add", *args)
 
 
@@ -140,7 +140,7 @@ kb:stmt-putin-legally-binding pos:evidence [ pos:source kb:source-003 ;
 # -- failures: message, exit code, data/ byte-identical ---------------------------------
 
 
-def assert_refused(base: Path, result, code: int, *fragments: str) -> None:  # noqa: ANN001
+def assert_refused(base: Path, result, code: int, *fragments: str) -> None:
     assert result.exit_code == code, result.output
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr

@@ -10,7 +10,7 @@ import pytest
 from support import bench_module
 
 
-def _tables():  # noqa: ANN202 - the bench/tables.py module
+def _tables():
     return bench_module("tables")
 
 
@@ -53,7 +53,7 @@ RUN = {
 }
 
 
-def test_tables_compute_rates_and_ratios_from_the_json(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_tables_compute_rates_and_ratios_from_the_json(tmp_path: Path, capsys) -> None:
     result = tmp_path / "run.json"
     result.write_text(json.dumps([RUN]), encoding="utf-8")
     assert _tables().main([str(result)]) == 0

@@ -4,7 +4,7 @@ Nothing is installed by a test: Playwright comes with the test extras and
 ``.ci/run`` installs Debian's Chromium (``apt-get install chromium``, as root);
 where either is missing the tests skip, saying why.  Playwright's own browser
 download is never used: it cannot be fetched here, and Debian's build is
-launched by path (see BROWSER.md).
+launched by path.
 
 Screenshots of each main view go to ``bench/out/screenshots/`` (ignored by git);
 their paths are printed.

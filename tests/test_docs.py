@@ -83,3 +83,11 @@ def test_every_module_and_file_the_docs_name_exists(doc) -> None:
     paths = set(re.findall(r"\bsrc/positions/[\w/]+\.py\b", text))
     assert sorted(d for d in dotted if not _resolves(d)) == []
     assert sorted(p for p in paths if not (REPO / p).exists()) == []
+
+
+def test_the_architecture_page_names_every_module() -> None:
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    source = REPO / "src" / "positions"
+    stems = {p.stem for p in source.rglob("*.py") if p.stem not in ("__init__", "__main__")}
+    stems -= {p.stem for p in (source / "cli" / "commands").glob("*.py")}  # commands/*
+    assert sorted(s for s in stems if f"`{s}" not in page and f"{s}.py" not in page) == []

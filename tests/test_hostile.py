@@ -1,4 +1,4 @@
-"""The 20 cases of HOSTILE.md, through the commands a user runs (issue 6, point 1).
+"""Twenty hostile inputs (a tester's list, cases 1 to 20), through the commands a user runs.
 
 One table: case number -> command line -> expected exit code and message.  Every
 row runs ``positions`` (typer's CliRunner on :data:`positions.cli.app.app`, or a
@@ -12,9 +12,7 @@ copy of the bundled base, and asserts:
   inputs point at, and no canary file was opened (an audit hook records every
   ``open`` of it), so "nothing left the machine" is asserted, not assumed.
 
-Rows whose command does not exist yet are xfail(strict=True), so that the gap is
-visible and turns into a failure to notice once the command lands.  Case 20
-(concurrent adds and ``kill -9``) is a test of its own at the end.
+Case 20 (concurrent adds and ``kill -9``) is a test of its own at the end.
 """
 
 from __future__ import annotations
@@ -148,7 +146,6 @@ class Case:
     base_files: dict[str, str] = field(default_factory=dict)  # written into the base copy
     process: bool = False  # run as a real process (time limits, crashes)
     seconds: float | None = None  # must finish within this many seconds
-    gap: str | None = None  # why this row is expected to fail today (xfail strict)
 
     @property
     def id(self) -> str:
@@ -331,13 +328,8 @@ CASES = [
 ]  # fmt: skip
 
 
-def _marks(case: Case) -> list[pytest.MarkDecorator]:
-    command = case.argv[0]
-    if command not in COMMANDS:
-        return [pytest.mark.xfail(strict=True, reason=f"`positions {command}` does not exist yet")]
-    if case.gap:
-        return [pytest.mark.xfail(strict=True, reason=case.gap)]
-    return []
+def test_every_case_runs_a_command_of_the_tool() -> None:
+    assert sorted({c.argv[0] for c in CASES} - COMMANDS) == []
 
 
 def fill(text: str, port: int, inputs: Path, canary: Path) -> str:
@@ -375,7 +367,7 @@ def run_positions(base: Path, argv: list[str], *, process: bool, timeout: float 
     return Outcome(result.exit_code, result.stdout, result.stderr, time.monotonic() - started)
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, marks=_marks(c), id=c.id) for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_hostile_case(
     case: Case, base: Path, server: tuple[int, list[Request]], tmp_path: Path
 ) -> None:
@@ -492,7 +484,6 @@ def _holds(base: Path, name: str) -> bool:
     return bool(kb.query(f"ASK {{ kb:stmt-hostile-{name} pos:evidence/pos:source ?s }}"))
 
 
-@pytest.mark.skipif("add" not in COMMANDS, reason="`positions add` does not exist yet")
 def test_case_20_concurrent_adds_and_kill_9(base: Path, tmp_path: Path) -> None:
     files = {}
     for name in ("one", "two", "killed", "after"):

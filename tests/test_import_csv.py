@@ -21,7 +21,7 @@ ROW = (
 )
 
 
-def run(base: Path, *args: str):  # noqa: ANN201 - click's Result
+def run(base: Path, *args: str):
     return cli("--kb", str(base), "import", *args)
 
 

@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHAPE_FIXTURES = sorted((ROOT / "tests" / "shapes").glob("*.ttl"))
 
 
-def _identities(report) -> set[tuple]:  # noqa: ANN001 - a validate.Report
+def _identities(report) -> set[tuple]:
     return {(p.focus_compact, p.path, p.value, p.severity, p.message) for p in report.problems}
 
 
-def _synth():  # noqa: ANN202 - the bench/synth.py module
+def _synth():
     return bench_module("synth")
 
 

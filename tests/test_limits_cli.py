@@ -11,7 +11,7 @@ DEEP = "@prefix ex: <http://example.org/> .\nex:a ex:b [ ex:c [ ex:d [ ex:e 1 ] 
 LONG_NUMBER = "@prefix ex: <http://example.org/> .\nex:a ex:b " + "7" * 40 + " .\n"
 
 
-def run(*args: str):  # noqa: ANN201 - click Result
+def run(*args: str):
     return cli("--kb", str(REPO), *args)
 
 

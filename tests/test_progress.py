@@ -60,7 +60,7 @@ def _as_terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     return drawn
 
 
-def _invoke(base: Path, *args: str):  # noqa: ANN202 - click's Result
+def _invoke(base: Path, *args: str):
     return cli("--kb", str(base), *args)
 
 

@@ -17,7 +17,7 @@ SRC = Path(__file__).parents[1] / "src"
 RUSSIA = "http://example.org/id/russia"
 
 
-def invoke(*args: str, stdin: str | None = None):  # noqa: ANN201
+def invoke(*args: str, stdin: str | None = None):
     return cli("--kb", str(MINIBASE), *args, input=stdin)
 
 

@@ -34,7 +34,7 @@ def server(http_server: Callable[..., Served]) -> tuple[int, list[Request]]:
     return served.port, served.requests
 
 
-def statements(result) -> list[str]:  # noqa: ANN001
+def statements(result) -> list[str]:
     return [row["statement"].value.rsplit("/", 1)[1] for row in result.rows]
 
 
@@ -205,7 +205,7 @@ def test_same_parameter_twice_is_an_error() -> None:
         bind(query, {"x": "http://a.example/", "_x_iri": "http://b.example/"}, PREFIXES)
 
 
-# --- Injection (HOSTILE.md cases 4 to 6) ------------------------------------------------
+# --- Injection (hostile-input cases 4 to 6) ------------------------------------------------
 
 
 def test_quote_injection_is_one_literal(kb: KnowledgeBase) -> None:
@@ -213,7 +213,7 @@ def test_quote_injection_is_one_literal(kb: KnowledgeBase) -> None:
     assert result.rows == []
 
 
-def test_service_injection_is_one_literal(kb: KnowledgeBase, server) -> None:  # noqa: ANN001
+def test_service_injection_is_one_literal(kb: KnowledgeBase, server) -> None:
     port, hits = server
     value = f'x") SERVICE <http://127.0.0.1:{port}/> {{ }} FILTER("a"="a'
     result = kb.query("statements-mentioning", word=value)

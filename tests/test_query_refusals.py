@@ -21,7 +21,7 @@ from support import Request, Served, cli
 MINIBASE = Path(__file__).parent / "fixtures" / "minibase"
 
 
-def invoke(*args: str, kb: Path = MINIBASE, stdin: str | None = None):  # noqa: ANN201
+def invoke(*args: str, kb: Path = MINIBASE, stdin: str | None = None):
     return cli("--kb", str(kb), "query", *args, input=stdin)
 
 
@@ -53,7 +53,7 @@ SERVICE_QUERIES = [
 
 
 @pytest.mark.parametrize("template", SERVICE_QUERIES)
-def test_service_is_refused_and_no_request_is_made(template: str, server) -> None:  # noqa: ANN001
+def test_service_is_refused_and_no_request_is_made(template: str, server) -> None:
     port, hits = server
     result = invoke("--sparql", template.format(port=port))
     assert result.exit_code == 2
@@ -63,7 +63,7 @@ def test_service_is_refused_and_no_request_is_made(template: str, server) -> Non
     assert hits == []
 
 
-def test_allow_network_lets_service_through(server) -> None:  # noqa: ANN001
+def test_allow_network_lets_service_through(server) -> None:
     # The counterpart of the test above: the server does see requests when allowed,
     # so "no request" there means the refusal worked, not that the server was deaf.
     port, hits = server
@@ -73,7 +73,7 @@ def test_allow_network_lets_service_through(server) -> None:  # noqa: ANN001
     assert "the query failed" in result.stderr
 
 
-def test_service_in_a_saved_query_is_refused(tmp_path: Path, server) -> None:  # noqa: ANN001
+def test_service_in_a_saved_query_is_refused(tmp_path: Path, server) -> None:
     port, hits = server
     query = tmp_path / "calls-out.rq"
     query.write_text(
@@ -112,7 +112,7 @@ def test_keywords_inside_strings_iris_names_and_comments_are_not_refused(text: s
         "FROM </etc/passwd>",
     ],
 )
-def test_from_outside_the_base_is_refused(dataset: str, server) -> None:  # noqa: ANN001
+def test_from_outside_the_base_is_refused(dataset: str, server) -> None:
     port, hits = server
     text = f"SELECT * {dataset.format(port=port)} WHERE {{ ?s ?p ?o }}"
     result = invoke("--sparql", text)

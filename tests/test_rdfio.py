@@ -1,4 +1,4 @@
-"""The input gate: HOSTILE.md cases 9, 10 and 12 to 18, each with its message and position."""
+"""The input gate: hostile-input cases 9, 10 and 12 to 18, each with its message and position."""
 
 from __future__ import annotations
 

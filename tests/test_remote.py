@@ -49,7 +49,7 @@ def kb() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="module")
-def pushed(server: str, kb: KnowledgeBase):  # noqa: ANN201 - PushReport
+def pushed(server: str, kb: KnowledgeBase):
     """The bundled base in the server's default graph."""
     return push(kb, server + "/store")
 
@@ -163,7 +163,7 @@ ALLOWED_EMPTY: set[str] = set()
 GROUP_SEPARATORS = ("; ", " / ", ", ")  # those the saved queries use
 
 
-def _rows(result, name: str = "") -> list[tuple]:  # noqa: ANN001
+def _rows(result, name: str = "") -> list[tuple]:
     """Rows as sorted tuples of plain values.
 
     Blank node labels differ between engines, and so does the order in which
@@ -403,7 +403,7 @@ def echo_authorization(request: Request) -> tuple[int, dict[str, str], bytes]:
     return 401, {}, f"Unauthorized. You sent: Authorization: {authorization}\n".encode()
 
 
-def _cli(args: list[str], env: dict[str, str] | None = None):  # noqa: ANN202
+def _cli(args: list[str], env: dict[str, str] | None = None):
     clean = {k: None for k in os.environ if k.startswith(("POSITIONS_PUSH", "POSITIONS_ENDP"))}
     return cli("--kb", str(REPO), *args, env={**clean, **(env or {})})
 

@@ -43,7 +43,7 @@ def pushed(server: str, base: Path, request: pytest.FixtureRequest) -> tuple[Pat
     return base, server + "/store", graph
 
 
-def _add(base: Path, store: str, graph: str, *files: Path, extra: tuple[str, ...] = ()):  # noqa: ANN202
+def _add(base: Path, store: str, graph: str, *files: Path, extra: tuple[str, ...] = ()):
     args = ["--kb", str(base), "add", *map(str, files), "--to", store, "--graph", graph, *extra]
     return cli(*args)
 

@@ -58,7 +58,7 @@ def endpoint(server: str, kb: KnowledgeBase) -> str:
     return server + "/query"
 
 
-def _identities(report) -> set[tuple]:  # noqa: ANN001 - a report.Report
+def _identities(report) -> set[tuple]:
     return {(p.focus_compact, p.path, p.value, p.severity, p.message) for p in report.problems}
 
 
@@ -107,7 +107,7 @@ def test_the_extract_holds_the_same_triples_as_locally(kb, endpoint) -> None:
     assert _canonical(remote.quads.values()) == _canonical(local.quads.values())
 
 
-def _canonical(quads) -> set[str]:  # noqa: ANN001
+def _canonical(quads) -> set[str]:
     """Triples as text, each blank node written as what it holds (labels differ by store)."""
     quads = list(quads)
     below: dict[object, list[ox.Quad]] = {}
@@ -169,7 +169,7 @@ def test_look_ups_give_what_a_local_store_gives(server: str, endpoint: str) -> N
     request("DELETE", f"{server}/store?graph={graph}")
 
 
-def _subtree(store, node) -> set[str]:  # noqa: ANN001
+def _subtree(store, node) -> set[str]:
     quads, pending = [], [node]
     while pending:
         for q in store.quads_for_pattern(pending.pop(), None, None, None):
@@ -182,7 +182,7 @@ def _subtree(store, node) -> set[str]:  # noqa: ANN001
 # -- the command -------------------------------------------------------------------------------
 
 
-def _cli(kb: KnowledgeBase, *args: str):  # noqa: ANN202
+def _cli(kb: KnowledgeBase, *args: str):
     return cli("--kb", str(kb.root), "validate", *args)
 
 

@@ -153,11 +153,11 @@ def base_untouched():
     assert _digest(REPO / "data") | _digest(REPO / "ontology") == before
 
 
-def validate(*args: str):  # noqa: ANN201 - click's Result
+def validate(*args: str):
     return cli("--kb", str(REPO), "validate", *args, catch_exceptions=False)
 
 
-def problems_of(result) -> list[dict]:  # noqa: ANN001
+def problems_of(result) -> list[dict]:
     return json.loads(result.stdout)["problems"]
 
 

@@ -15,7 +15,7 @@ from support import bench_module
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _synth():  # noqa: ANN202 - the bench/synth.py module
+def _synth():
     return bench_module("synth")
 
 

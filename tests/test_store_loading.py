@@ -51,7 +51,7 @@ def test_fast_loading_is_for_data_files_of_a_large_base_only(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("kind", ["memory", "disk"])
-def test_fast_load_gives_the_same_graph_as_the_gate(tmp_path: Path, kind: str, large) -> None:  # noqa: ANN001
+def test_fast_load_gives_the_same_graph_as_the_gate(tmp_path: Path, kind: str, large) -> None:
     reference = ox.Store()  # every file through the gate
     rdfio.load_files(reference, KnowledgeBase.open(REPO)._files())
     kb = KnowledgeBase.open(_base(tmp_path), store=kind)
@@ -79,7 +79,7 @@ def test_a_flagged_data_file_of_a_large_base_is_refused_with_its_line(
     tmp_path: Path,
     text: str,
     expected: str,
-    large,  # noqa: ANN001
+    large,
 ) -> None:
     base = _base(tmp_path)
     bad = base / "data" / "bad.ttl"
@@ -99,7 +99,7 @@ def test_a_flagged_data_file_of_a_large_base_is_refused_with_its_line(
         kb.close()
 
 
-def test_a_failed_fast_load_is_retried_on_the_next_open(tmp_path: Path, large) -> None:  # noqa: ANN001
+def test_a_failed_fast_load_is_retried_on_the_next_open(tmp_path: Path, large) -> None:
     base = _base(tmp_path)
     statements = base / "data" / "statements.ttl"
     good = statements.read_text(encoding="utf-8")

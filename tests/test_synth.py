@@ -20,7 +20,7 @@ from positions.base.datafiles import (
 from support import bench_module
 
 
-def _synth():  # noqa: ANN202 - the bench/synth.py module
+def _synth():
     return bench_module("synth")
 
 

@@ -10,8 +10,8 @@ warnings allowed).  The verdict, the number of results and the constraint
 components and severities of the results are compared with the expected report.
 
 Four tests hold ill-typed literals (``"aldi"^^xsd:integer``, ``"300"^^xsd:byte``
-...), which the gate refuses before any validation, on purpose (HOSTILE.md case
-14): they are checked to be refused for that reason.
+...), which the gate refuses before any validation, on purpose (hostile-input case
+14, tests/test_rdfio.py): they are checked to be refused for that reason.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ function every file passes on its way into a base:
   that names the file and a line.
 
 The gate refuses more than the grammar does, on purpose: literals holding C0/C1
-control characters (HOSTILE.md case 16).  The W3C positive tests that hold such
+control characters (hostile-input case 16).  The W3C positive tests that hold such
 literals are listed in ``REFUSED_BY_POLICY``; for each, the test asserts that
 the gate refuses it *for that reason* (and that the parser alone would accept
 it), so a change in either direction is noticed.

@@ -192,8 +192,9 @@ def _check_depth(triples: list[Triple], inputs: list[InputFile]) -> None:
     """Refuse blank nodes that would be written nested deeper than data files are read back.
 
     The writer puts a blank node pointed to once inside its parent's ``[ ]``; a
-    chain of them (valid Turtle, HOSTILE.md case 11) would make a data file that
-    the reader's nesting limit refuses, so the base would no longer load.
+    chain of them (valid Turtle, hostile-input case 11 in tests/test_hostile.py)
+    would make a data file that the reader's nesting limit refuses, so the base
+    would no longer load.
     """
     limit = rdfio.DEFAULT_LIMITS.max_nesting
     referrers: Counter[Term] = Counter(o for _, _, o in triples if isinstance(o, ox.BlankNode))

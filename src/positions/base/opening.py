@@ -57,7 +57,7 @@ class Opening:
     def _run(self, path: str) -> None:
         try:
             self._store = ox.Store.read_only(path)
-        except Exception:  # noqa: BLE001 - the caller opens again and meets the error itself
+        except Exception:  # the caller opens again and meets the error itself
             self._store = None
 
     def result(self) -> ox.Store | None:

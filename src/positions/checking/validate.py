@@ -15,7 +15,7 @@ records:
 * the checks of :mod:`positions.checking.checks` (``checks/*.rq``): rules that
   need a date comparison or a join across nodes, run as SPARQL by pyoxigraph.
   They are kept out of the shapes because pyshacl parses a ``sh:sparql`` query
-  anew for every focus node (PERFORMANCE.md), and pyoxigraph runs each in
+  anew for every focus node (docs/validation.md), and pyoxigraph runs each in
   milliseconds over the whole base.
 
 Every file is read through :func:`positions.rdf.rdfio.read_rdf`, the strict gate

@@ -11,7 +11,7 @@ so that the same result always prints the same), N-Triples or JSON-LD.
 Text meant for a terminal (the table and Markdown always; other formats when
 standard output is a terminal) has its control characters and bidirectional
 overrides escaped: a literal holding ``\\x1b[2J`` or U+202E must not clear the
-screen or reverse what follows (HOSTILE.md, case 16).
+screen or reverse what follows (hostile-input case 16 in tests/test_hostile.py).
 """
 
 from __future__ import annotations

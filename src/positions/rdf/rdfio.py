@@ -2,7 +2,7 @@
 
 Files are parsed with pyoxigraph's strict parser (it refuses much that rdflib's
 lets through, and says where).  Around it, the gate refuses what a parser alone
-would accept or choke on (HOSTILE.md, cases 9 to 18):
+would accept or choke on (hostile-input cases 9 to 18, tests/test_rdfio.py):
 
 * files over a size limit, before a byte is parsed;
 * ``[``, ``(``, ``{`` nested deeper than a limit (pyoxigraph's JSON-LD parser
@@ -139,7 +139,7 @@ def _scope_blank_nodes(quads: list[ox.Quad], graph: ox.NamedNode | None) -> list
     """
     fresh: dict[ox.BlankNode, ox.BlankNode] = {}
 
-    def scoped(term):  # noqa: ANN001, ANN202 - any RDF term
+    def scoped(term):  # any RDF term
         if isinstance(term, ox.BlankNode):
             if term not in fresh:
                 fresh[term] = ox.BlankNode()

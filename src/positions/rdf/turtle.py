@@ -2,7 +2,7 @@
 
 rdflib's serialisers order subjects by reference count and label blank nodes
 as the parser happened to, so a two-triple change can move a subject by dozens
-of lines (see HOSTILE.md).  This writer orders everything by what it writes:
+of lines.  This writer orders everything by what it writes:
 
 * ``@prefix`` lines for the prefixes used, sorted by prefix;
 * one block per subject, named subjects sorted by IRI, then labelled blank nodes;

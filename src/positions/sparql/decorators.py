@@ -87,7 +87,7 @@ def _parse_decorators(
     import yaml
 
     try:
-        meta = yaml.load(header, Loader=_loader())  # noqa: S506 - a SafeLoader
+        meta = yaml.load(header, Loader=_loader())  # a SafeLoader: see _loader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = line_numbers[min(mark.line, len(line_numbers) - 1)] if mark else line_numbers[0]

@@ -75,7 +75,7 @@ class QueryResult:
     query: SavedQuery | None = None
     prefixes: dict[str, str] = field(default_factory=lambda: dict(PREFIXES))
 
-    def __iter__(self):  # noqa: ANN204 - rows for SELECT, triples for graph queries
+    def __iter__(self):  # rows for SELECT, triples for graph queries
         return iter(self.rows if self.kind == "select" else self.triples)
 
     def __len__(self) -> int:
