@@ -21,7 +21,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "positions"
 # ``positions`` itself (the lazy façade exports) and ``positions.api`` (the
 # façade) may import any layer, and no layer imports them.
 LAYERS = [
-    {"errors", "progress"},
+    {"errors", "progress", "wording"},
     {"rdf"},
     {"sparql"},
     {"base"},

@@ -35,6 +35,7 @@ from positions.adding.inputs import InputFile, read_inputs, where_new
 from positions.base.datafiles import file_for_types, render_with_additions, superclasses
 from positions.errors import InputError, Position, PositionsError
 from positions.rdf import rdfio
+from positions.wording import plural
 
 if TYPE_CHECKING:
     from positions.base.local import LocalBase
@@ -357,5 +358,5 @@ def refuse_conflicts(plan: Plan) -> None:
     """Raise :class:`AddRefused` listing the plan's conflicts, if it has any."""
     if plan.conflicts:
         lines = [str(c) for c in plan.conflicts]
-        count = f"{len(plan.conflicts)} conflict" + ("s" if len(plan.conflicts) != 1 else "")
+        count = plural(len(plan.conflicts), "conflict")
         raise AddRefused("\n".join(lines) + f"\n{count} with the base; nothing was written.")

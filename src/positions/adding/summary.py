@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from positions.wording import plural
+
 if TYPE_CHECKING:
     from positions.adding.plan import Plan
 
@@ -24,11 +26,11 @@ def plan_text(plan: Plan, *, dry_run: bool = False) -> str:
         where = (
             f"to {plan.destination}"
             if plan.destination
-            else f"in {_plural(len(plan.texts), 'file')}"
+            else f"in {plural(len(plan.texts), 'file')}"
         )
         lines.append(
-            f"{verb} {_plural(plan.facts, 'fact')} ({_plural(plan.added_count, 'triple')}): "
-            f"{_plural(nodes, 'new node')}, {_plural(len(plan.extended), 'existing node')} "
+            f"{verb} {plural(plan.facts, 'fact')} ({plural(plan.added_count, 'triple')}): "
+            f"{plural(nodes, 'new node')}, {plural(len(plan.extended), 'existing node')} "
             f"extended, {where}."
         )
     if plan.new_nodes:
@@ -55,14 +57,9 @@ def plan_text(plan: Plan, *, dry_run: bool = False) -> str:
         )
     if plan.duplicates:
         total = sum(plan.duplicates.values())
-        lines.append(f"Already in the base, not added: {_plural(total, 'fact')}")
+        lines.append(f"Already in the base, not added: {plural(total, 'fact')}")
         for node, count in sorted(plan.duplicates.items()):
-            lines.append(f"  {node}: {_plural(count, 'fact')}")
+            lines.append(f"  {node}: {plural(count, 'fact')}")
     if dry_run:
         lines.append("Dry run: nothing was written.")
     return "\n".join(lines) + "\n"
-
-
-def _plural(count: int, word: str) -> str:
-    """``1 fact``, ``2 facts``: a count and a word, the word in the plural unless it is one."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from positions.checking.terms import expand_text
 from positions.rdf.namespaces import PREFIXES
+from positions.wording import plural
 
 if TYPE_CHECKING:  # rdflib costs half a second to import: only the Turtle form needs it
     from rdflib import Graph
@@ -128,13 +129,13 @@ class Report:
     def summary(self) -> str:
         """One line such as ``2 violations, 5 warnings in 3 files``."""
         files = len(self.by_file())
-        text = f"{_plural(self.violations, 'violation')}, {_plural(self.warnings, 'warning')}"
+        text = f"{plural(self.violations, 'violation')}, {plural(self.warnings, 'warning')}"
         if self.infos:
-            text += f", {_plural(self.infos, 'note')}"
+            text += f", {plural(self.infos, 'note')}"
         if self.problems:
-            text += f" in {_plural(files, 'file')}"
+            text += f" in {plural(files, 'file')}"
         else:
-            text += f" ({_plural(len(self.files), 'file')} checked)"
+            text += f" ({plural(len(self.files), 'file')} checked)"
         if self.strict and self.warnings and not self.violations:
             text += "; warnings fail under --strict"
         return text
@@ -260,10 +261,6 @@ def _sort_key(problem: Problem) -> tuple:
         problem.message,
         problem.value or "",
     )
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _copy_description(source: Graph, node: Node, target: Graph) -> None:

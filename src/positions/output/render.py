@@ -23,6 +23,8 @@ import unicodedata
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from positions.wording import plural
+
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
@@ -203,7 +205,7 @@ def _table(result: QueryResult, *, store: ox.Store | None, width: int | None) ->
     console = Console(file=buffer, width=width or 120, color_system=None, highlight=False)
     console.print(table)
     count = len(result.rows)
-    note = f"{count} row{'s' if count != 1 else ''}"
+    note = plural(count, "row")
     if result.truncated:
         note += " (more were cut off by --limit)"
     return buffer.getvalue() + note + "\n"
