@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -29,13 +30,14 @@ from positions.base.local import LocalBase
 from positions.sparql.limits import ADHOC_TIMEOUT, SAVED_TIMEOUT
 
 if TYPE_CHECKING:  # imported by the verbs that need them
+    from http.server import ThreadingHTTPServer
+
     from positions.adding.apply import Outcome
     from positions.checking.report import Report
     from positions.remote.http import Credentials
     from positions.remote.push import PushReport
     from positions.sparql.catalogue import SavedQuery
     from positions.sparql.engine import QueryResult
-    from positions.web.server import Server
 
 # Requests to a server: seconds to wait for each.
 REQUEST_TIMEOUT = 30.0
@@ -162,10 +164,11 @@ class KnowledgeBase(LocalBase):
 
         out = sys.stdout if out is None else out
         terminal = out.isatty()
+        if self.endpoint is None:
+            self.prefetch_store()  # a large base's store opens while the query is made ready
         if timeout is None:
             timeout = self.default_timeout(name_or_text)
         if self.endpoint is None:
-            self.prefetch_store()  # a large base's store opens while the query is made ready
             from positions.sparql.engine import prepare, run_prepared
 
             prepared = prepare(self, name_or_text, params or {}, allow_network=allow_network)
@@ -191,7 +194,11 @@ class KnowledgeBase(LocalBase):
         out.write(text)
         return Answered(result.kind, result.truncated, result.boolean)
 
-    def _stream(self, prepared: Any, fmt: str, out: TextIO, row_limit: int | None, timeout: float):
+    def _stream(
+        self, prepared: Any, fmt: str, out: TextIO, row_limit: int | None, timeout: float
+    ) -> Any:
+        """pyoxigraph's own writer into ``out``'s bytes, if the format has one; the
+        :class:`~positions.output.oxigraph_results.Streamed` outcome, else None."""
         from positions.output.render import OutputFormat
 
         if fmt not in (OutputFormat.csv, OutputFormat.tsv, OutputFormat.ntriples):
@@ -392,7 +399,7 @@ class KnowledgeBase(LocalBase):
 
     def web_server(
         self, host: str = "127.0.0.1", port: int = 8080, *, timeout: float, max_rows: int
-    ) -> Server:
+    ) -> ThreadingHTTPServer:
         """The web view and SPARQL endpoint of the base, bound to ``host:port`` (call
         ``serve_forever()`` on it)."""
         from positions.errors import UsageError
@@ -405,16 +412,14 @@ class KnowledgeBase(LocalBase):
             raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
+@dataclass(frozen=True)
 class Answered:
     """What :meth:`KnowledgeBase.write_query` wrote: the kind of answer, whether
-    it was cut at the row limit, and an ASK query's verdict."""
+    it was cut at the row limit, and an ASK query's verdict (None for others)."""
 
-    __slots__ = ("boolean", "kind", "truncated")
-
-    def __init__(self, kind: str, truncated: bool, boolean: bool | None) -> None:
-        self.kind = kind
-        self.truncated = truncated
-        self.boolean = boolean
+    kind: str
+    truncated: bool
+    boolean: bool | None
 
 
 def _width(out: TextIO) -> int | None:
