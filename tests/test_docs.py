@@ -81,8 +81,11 @@ def test_every_module_and_file_the_docs_name_exists(doc) -> None:
     dotted = set(re.findall(r"\bpositions(?:\.[A-Za-z_][A-Za-z_0-9]*)+", text))
     dotted = {d.rstrip(".") for d in dotted if d.split(".")[1] not in NOT_CODE}
     paths = set(re.findall(r"\bsrc/positions/[\w/]+\.py\b", text))
+    layers = "|".join(p.name for p in (REPO / "src" / "positions").iterdir() if p.is_dir())
+    short = set(re.findall(rf"`((?:{layers})/[\w/]+\.py)`", text))  # `sparql/engine.py`
     assert sorted(d for d in dotted if not _resolves(d)) == []
     assert sorted(p for p in paths if not (REPO / p).exists()) == []
+    assert sorted(p for p in short if not (REPO / "src" / "positions" / p).exists()) == []
 
 
 def test_the_architecture_page_names_every_module() -> None:
