@@ -48,10 +48,7 @@ class InputFile:
             return None
         if self.rows is not None:
             return self.rows.get(node.value)
-        spellings = [f"<{node.value}>"]
-        for prefix, namespace in _declared_prefixes(self.text).items():
-            if node.value.startswith(namespace):
-                spellings.append(f"{prefix}:{node.value[len(namespace) :]}")
+        spellings = self._spellings(node)
         for number, line in enumerate(self.text.splitlines(), start=1):
             stripped = line.lstrip()
             for spelling in spellings:
@@ -60,6 +57,27 @@ class InputFile:
                 ):
                     return number
         return None
+
+    def mention_of(self, node: ox.NamedNode) -> int | None:
+        """The first line where ``node`` is written anywhere (when no line begins with it)."""
+        spellings = self._spellings(node)
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            for spelling in spellings:
+                start = line.find(spelling)
+                while start >= 0:
+                    end = start + len(spelling)
+                    before_ok = start == 0 or not _is_name_char(line[start - 1])
+                    if before_ok and (end == len(line) or not _is_name_char(line[end])):
+                        return number
+                    start = line.find(spelling, start + 1)
+        return None
+
+    def _spellings(self, node: ox.NamedNode) -> list[str]:
+        spellings = [f"<{node.value}>"]
+        for prefix, namespace in _declared_prefixes(self.text).items():
+            if node.value.startswith(namespace):
+                spellings.append(f"{prefix}:{node.value[len(namespace) :]}")
+        return spellings
 
     def where(self, node: Term, predicate: ox.NamedNode | None = None) -> str:
         """``FILE:LINE`` of ``node`` (``FILE:ROW: column 'C'`` for a table), or the file."""

@@ -17,7 +17,9 @@ is a *duplicate* (reported, not added); blank nodes (evidence) are compared by
 content, so the same evidence given twice is a duplicate too.  A new value for
 a *functional* property (``sh:maxCount 1`` on a shape targeting one of the
 node's classes) that differs from the value in the base is a *conflict*, an
-error naming both values (:func:`refuse_conflicts`).
+error naming both values (:func:`refuse_conflicts`).  New facts about a term of
+the ontology (:mod:`positions.adding.protect`) are refused before anything is
+looked up.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import pyoxigraph as ox
 from positions.adding.baseview import BaseView
 from positions.adding.facts import FactGraph, Term, Triple, by_subject, show, subtree
 from positions.adding.inputs import InputFile, read_inputs, where_new
+from positions.adding.protect import OntologyTerms, find_trespasses, refusal
 from positions.base.datafiles import file_for_types, render_with_additions, superclasses
 from positions.errors import InputError, Position, PositionsError
 from positions.rdf import rdfio
@@ -134,10 +137,14 @@ def plan_add(
     rendered: the plan's ``added`` triples all go to that server's graph.
     """
     inputs = inputs if inputs is not None else read_inputs(kb, files)
+    ontology = {kb.relative(p): _triples(p) for p in kb.layout.ontology_files()}
+    shapes = {kb.relative(p): _triples(p) for p in kb.layout.shapes_files()}
+    trespasses = find_trespasses(inputs, OntologyTerms.read(ontology | shapes))
+    if trespasses:  # before any look-up: new facts may not change the ontology
+        raise AddRefused(refusal(trespasses))
     view = view or BaseView(kb)
-    ontology = [t for p in kb.layout.ontology_files() for t in _triples(p)]
-    supers = superclasses(ox.Triple(*t) for t in ontology)
-    functional = _functional_properties(kb, supers)
+    supers = superclasses(ox.Triple(*t) for ts in ontology.values() for t in ts)
+    functional = _functional_properties([t for ts in shapes.values() for t in ts], supers)
 
     new_triples = list(dict.fromkeys(t for src in inputs for t in src.triples))
     new = FactGraph(new_triples)
@@ -297,13 +304,14 @@ def _conflict(
     )
 
 
-def _functional_properties(kb: LocalBase, supers: dict[str, set[str]]) -> dict[str, set[str]]:
+def _functional_properties(
+    shapes: list[Triple], supers: dict[str, set[str]]
+) -> dict[str, set[str]]:
     """Class -> properties a violation-level shape allows once (``sh:maxCount 1``).
 
     Read from the shapes, so a new negotiation's shapes need no code change.
     Paths other than a plain property (sequences, inverses) are left to validation.
     """
-    shapes = [t for p in kb.layout.shapes_files() for t in _triples(p)]
     graph = FactGraph(shapes)
     sh = {n: ox.NamedNode(SH + n) for n in ("targetClass", "property", "path", "maxCount")}
     warning_levels = {SH + "Warning", SH + "Info"}
