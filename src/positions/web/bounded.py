@@ -57,6 +57,7 @@ class BoundedServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False  # Ctrl-C does not wait for clients
+    request_queue_size = 128  # a burst is accepted (and, over the bound, refused) at once
 
     def __init__(
         self, address: tuple[str, int], handler: type, *, safety: Safety, quiet: bool
