@@ -127,6 +127,8 @@ def test_wildcard_address_accepts_addresses_not_names() -> None:
 def test_cors_is_off_by_default(port: int) -> None:
     own = raw_http(port, request(port, Origin=f"http://127.0.0.1:{port}"))
     assert own.status == 200 and "access-control-allow-origin" not in own.headers
+    behind_tls_proxy = raw_http(port, request(port, Origin=f"https://127.0.0.1:{port}"))
+    assert behind_tls_proxy.status == 200
     before = CountingSite.calls
     foreign = raw_http(port, request(port, Origin="http://evil.example"))
     assert foreign.status == 403 and "--allow-origin" in one_line(foreign)

@@ -112,7 +112,7 @@ class Guard:
         """Refuse a request a browser sends on behalf of another web page, unless allowed."""
         origin = headers.get("origin")
         if origin is not None:
-            if origin.lower() == self.own_origin(headers) or self.origin_allowed(origin):
+            if origin.lower() in self.own_origins(headers) or self.origin_allowed(origin):
                 return
             raise Refused(
                 403,
@@ -129,8 +129,10 @@ class Guard:
             )
 
     @staticmethod
-    def own_origin(headers: Mapping[str, str]) -> str:
-        return "http://" + headers.get("host", "").lower()
+    def own_origins(headers: Mapping[str, str]) -> tuple[str, str]:
+        """This server's origin as the browser sees it (https: behind a TLS proxy)."""
+        host = headers.get("host", "").strip().lower()
+        return f"http://{host}", f"https://{host}"
 
     def cors_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """``Access-Control-Allow-Origin`` for an allowed origin; nothing otherwise."""

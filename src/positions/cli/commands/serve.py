@@ -19,11 +19,12 @@ party, person, demand, meeting, source and statement (also as Turtle or JSON-LD 
 negotiation, so the base's IRIs dereference), the saved queries as forms, and a read-only
 SPARQL 1.1 Protocol endpoint at /sparql with the refusals and time limit of `positions query`.
 
-Safe by default on a shared desktop: a request must name the server's own address in its
-Host header (127.0.0.1:PORT or localhost:PORT; other names are refused with 421, a guard
-against DNS rebinding; --allow-host adds one), CORS is off (no other web page may use the
-server; --allow-origin allows one), at most 16 connections are served at once (more get
-503) and each request must arrive within 10 seconds.
+Safe by default on a shared desktop: a request must name the server's own
+address in its Host header (127.0.0.1:PORT or localhost:PORT; other names are
+refused with 421, a guard against DNS rebinding; --allow-host adds one), CORS
+is off (no other web page may use the server; --allow-origin allows one), at
+most 16 connections are served at once (more get 503) and each request must
+arrive within 10 seconds.
 
 [bold]Examples[/bold]
 
