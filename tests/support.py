@@ -4,6 +4,7 @@ a recording web server."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import http.server
@@ -268,3 +269,48 @@ def recording_server(
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- raw HTTP, for requests no client library would send -------------------------------
+
+
+class RawReply(NamedTuple):
+    status: int | None  # None: the server closed without answering
+    headers: dict[str, str]  # names lower-case
+    body: str
+    seconds: float
+
+
+def raw_http(port: int, data: bytes, *, timeout: float = 5.0, host: str = "127.0.0.1") -> RawReply:
+    """Send ``data`` as it is to ``host:port`` and read one answer (to the connection's close
+    or the end of its Content-Length)."""
+    began = time.monotonic()
+    with socket.create_connection((host, port), timeout=timeout) as connection:
+        with contextlib.suppress(OSError):  # the server may answer and close before the end
+            connection.sendall(data)
+        received = b""
+        try:
+            while b"\r\n\r\n" not in received:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+            head, _, body = received.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            headers = {
+                k.strip().lower(): v.strip()
+                for k, _, v in (line.partition(":") for line in lines[1:])
+            }
+            length = int(headers.get("content-length", "0"))
+            while len(body) < length:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+        except (ConnectionResetError, TimeoutError):
+            return RawReply(None, {}, "", time.monotonic() - began)
+    if not received:
+        return RawReply(None, {}, "", time.monotonic() - began)
+    status_words = lines[0].split()
+    status = int(status_words[1]) if len(status_words) > 1 and status_words[1].isdigit() else None
+    return RawReply(status, headers, body.decode("utf-8", "replace"), time.monotonic() - began)

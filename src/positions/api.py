@@ -30,14 +30,14 @@ from positions.base.local import LocalBase
 from positions.sparql.limits import ADHOC_TIMEOUT, SAVED_TIMEOUT
 
 if TYPE_CHECKING:  # imported by the verbs that need them
-    from http.server import ThreadingHTTPServer
-
     from positions.adding.apply import Outcome
     from positions.checking.report import Report
     from positions.remote.http import Credentials
     from positions.remote.push import PushReport
     from positions.sparql.catalogue import SavedQuery
     from positions.sparql.engine import QueryResult
+    from positions.web.bounded import BoundedServer
+    from positions.web.guard import Safety
 
 # Requests to a server: seconds to wait for each.
 REQUEST_TIMEOUT = 30.0
@@ -398,16 +398,23 @@ class KnowledgeBase(LocalBase):
         )
 
     def web_server(
-        self, host: str = "127.0.0.1", port: int = 8080, *, timeout: float, max_rows: int
-    ) -> ThreadingHTTPServer:
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        *,
+        timeout: float,
+        max_rows: int,
+        safety: Safety | None = None,
+    ) -> BoundedServer:
         """The web view and SPARQL endpoint of the base, bound to ``host:port`` (call
-        ``serve_forever()`` on it)."""
+        ``serve_forever()`` on it); ``safety``: the Host names and origins it accepts, its
+        connection and time limits (:class:`positions.web.guard.Safety`)."""
         from positions.errors import UsageError
         from positions.web.server import Site, make_server
 
         site = Site(self, timeout=timeout, max_rows=max_rows)
         try:
-            return make_server(site, host, port)
+            return make_server(site, host, port, safety=safety)
         except OSError as error:
             raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 

@@ -139,29 +139,13 @@ def sparql(
     run: Callable[[SavedQuery], QueryResult],
 ) -> Response | None:
     """Answer one request to the endpoint; None when a person opens it without a query."""
-    cors = {"Access-Control-Allow-Origin": "*"}  # read-only: any page may query it
-    if method == "OPTIONS":
-        return Response(
-            204,
-            TEXT,
-            b"",
-            {
-                **cors,
-                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-                "Access-Control-Allow-Headers": "Content-Type, Accept",
-                "Access-Control-Max-Age": "86400",
-            },
-        )
     try:
         text = _query_text(method, params, headers, body)
     except _ProtocolError as problem:
-        response = text_response(problem.status, problem.message)
-        response.headers.update(cors)
-        return response
+        return text_response(problem.status, problem.message)
     if text is None:  # a person opening /sparql in a browser
         return None
     response = _answer(text, headers.get("accept"), run)
-    response.headers.update(cors)
     response.headers["Vary"] = "Accept"
     return response
 

@@ -6,7 +6,7 @@ forms, and a read-only SPARQL 1.1 Protocol endpoint.  The pages' HTML is built b
 :mod:`positions.web.protocol`.
 
     site = Site(KnowledgeBase.open(None))
-    server = make_server(site, "127.0.0.1", 8080)   # a ThreadingHTTPServer
+    server = make_server(site, "127.0.0.1", 8080)   # a BoundedServer
     server.serve_forever()
 
 Routes:
@@ -35,10 +35,12 @@ Every page is built from the base as loaded at start: the server reads, never wr
 
 from __future__ import annotations
 
+import io
 import threading
+import time
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -49,10 +51,20 @@ from positions.output import html_report as report
 from positions.output.html import e
 from positions.rdf.namespaces import DATA, compact
 from positions.web import pages, protocol
+from positions.web.bounded import BoundedServer, DeadlineReader
+from positions.web.guard import (
+    Refused,
+    Safety,
+    body_length,
+    check_headers,
+    check_target,
+    merge_headers,
+)
 from positions.web.protocol import (
     FORMAT_WORDS,
     GRAPH_TYPES,
     HTML,
+    TEXT,
     Response,
     graph_response,
     negotiate,
@@ -69,7 +81,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_TIMEOUT = 30.0  # seconds, as `positions query`
 DEFAULT_MAX_ROWS = 10_000  # rows (or triples) one SPARQL request may return
-MAX_BODY = 1_000_000  # bytes of a POSTed query
 
 
 class Site:
@@ -258,37 +269,77 @@ def _label(store: ox.Store, iri: str) -> str | None:
 
 
 class Handler(BaseHTTPRequestHandler):
-    """Hands each request to the :class:`Site` and writes its :class:`Response`."""
+    """Checks each request (:mod:`positions.web.guard`), hands it to the :class:`Site` and
+    writes its :class:`Response`; malformed requests get one line of text, never a traceback."""
 
     site: Site  # set on the subclass that make_server builds
+    server: BoundedServer
     server_version = "positions"
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.0"  # so an unreadable request line gets a status line
+
+    def setup(self) -> None:
+        super().setup()
+        self.reader = DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self.reader)
+
+    def handle_one_request(self) -> None:
+        self.reader.deadline = time.monotonic() + self.server.safety.request_timeout
+        super().handle_one_request()
 
     def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(text_response(413, f"the request body is over {MAX_BODY:,} bytes"), method)
-            self.close_connection = True
-            return
-        body = self.rfile.read(length) if length else b""
+        guard = self.server.guard
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            response = self.site.handle(method, self.path, headers, body)
-        except Exception as error:  # a bug: say so, keep serving
-            self.log_error("internal error on %s: %r", self.path, error)
-            response = text_response(500, "internal error; see the server log")
+            check_target(self.path, method)
+            check_headers(self.headers)
+            guard.check_host(self.headers.get("Host"))
+            guard.check_origin(headers)
+            length = body_length(
+                self.headers.get_all("Content-Length") or [], self.server.safety.max_body
+            )
+        except Refused as refusal:
+            self.close_connection = True  # the body, if any, is not read
+            self._send(text_response(refusal.status, refusal.message), method)
+            return
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:  # the client went away mid-body
+            self.close_connection = True
+            return
+        if method == "OPTIONS":
+            response = Response(204, TEXT, b"", guard.preflight_headers(headers))
+        else:
+            response = self._answer(method, headers, body)
+            merge_headers(response.headers, guard.cors_headers(headers))
         self._send(response, method)
 
+    def _answer(self, method: str, headers: dict[str, str], body: bytes) -> Response:
+        try:
+            return self.site.handle(method, self.path, headers, body)
+        except Exception as error:  # a bug: say so, keep serving
+            self.log_error("internal error on %s: %r", self.path, error)
+            return text_response(500, "internal error; see the server log")
+
     def _send(self, response: Response, method: str) -> None:
+        self.connection.settimeout(self.server.safety.request_timeout)  # a slow reader
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         for key, value in response.headers.items():
             self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if method != "HEAD":
             self.wfile.write(response.body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's refusals (bad request line, header too long, unknown
+        method) as one line of text."""
+        self.close_connection = True
+        words = message or HTTPStatus(code).phrase
+        self._send(text_response(code, f"{HTTPStatus(code).phrase}: {words}"), "GET")
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -314,11 +365,15 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(
-    site: Site, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, quiet: bool = False
-) -> ThreadingHTTPServer:
-    """A threading HTTP server for ``site`` (port 0: one the system picks)."""
+    site: Site,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    quiet: bool = False,
+    safety: Safety | None = None,
+) -> BoundedServer:
+    """An HTTP server for ``site`` (port 0: one the system picks), with the limits and the
+    Host, Origin and CORS rules of ``safety`` (:mod:`positions.web.guard`)."""
+    safety = safety or Safety()
     handler = type("SiteHandler", (Handler,), {"site": site})
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    server.quiet = quiet  # type: ignore[attr-defined]
-    return server
+    return BoundedServer((host, port), handler, safety=safety, quiet=quiet)
