@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -269,11 +270,17 @@ def test_an_unknown_format_is_a_usage_error() -> None:
     assert "--format 'yaml' is not one of" in result.output
 
 
-def test_output_inside_data_is_refused(tmp_path: Path) -> None:
-    target = FIXTURE / "data" / "export.ttl"
-    result = run("-o", str(target))
+@pytest.mark.parametrize(
+    "folder", ["data", "ontology", "ontology/shapes", "queries", ".positions-cache"]
+)
+def test_output_inside_the_base_is_refused(folder: str, tmp_path: Path) -> None:
+    copy = tmp_path / "kb"
+    shutil.copytree(FIXTURE, copy)  # never written into, unless the test fails
+    target = copy / folder / "export.ttl"
+    result = cli("--kb", str(copy), "export", "-o", str(target))
     assert result.exit_code == 2
-    assert "inside" in result.output and "read back as data" in result.output
+    assert f"--output {target} is inside" in result.stderr
+    assert "one of the base's own folders" in result.stderr
     assert not target.exists()
 
 

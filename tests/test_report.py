@@ -305,7 +305,10 @@ def test_report_command_writes_the_file(tmp_path: Path) -> None:
     assert text == build_report(KnowledgeBase.open(REPO))
 
 
-def test_report_command_refuses_to_write_into_data(tmp_path: Path) -> None:
-    result = cli("--kb", str(REPO), "report", "--output", str(REPO / "data" / "report.html"))
-    assert result.exit_code != 0
-    assert not (REPO / "data" / "report.html").exists()
+@pytest.mark.parametrize("folder", ["data", "ontology", "queries"])
+def test_report_command_refuses_to_write_into_the_base(folder: str, base: Path) -> None:
+    target = base / folder / "report.html"
+    result = cli("--kb", str(base), "report", "--output", str(target))
+    assert result.exit_code == 2
+    assert "one of the base's own folders" in result.stderr
+    assert not target.exists()

@@ -330,12 +330,12 @@ class KnowledgeBase(LocalBase):
     ) -> bytes:
         """The base in an RDF format (turtle, nt, trig, nquads, jsonld, rdfxml), with
         its VoID/DCAT description; written atomically to ``output`` when given
-        (never inside data/)."""
+        (never inside the base's own folders)."""
         from positions.errors import UsageError
         from positions.output.export import (
             Format,
             export,
-            refuse_output_inside_data,
+            refuse_output_inside_base,
             write_atomically,
         )
 
@@ -345,7 +345,7 @@ class KnowledgeBase(LocalBase):
             known = ", ".join(f.value for f in Format)
             raise UsageError(f"--format {fmt!r} is not one of: {known}") from None
         if output is not None:
-            refuse_output_inside_data(self, output)
+            refuse_output_inside_base(self, output)
         content = export(
             self,
             chosen,
@@ -360,11 +360,11 @@ class KnowledgeBase(LocalBase):
 
     def report(self, output: Path | None = None) -> str:
         """The HTML report of the base; written to ``output`` (readable by all) when given."""
-        from positions.output.export import refuse_output_inside_data, write_atomically
+        from positions.output.export import refuse_output_inside_base, write_atomically
         from positions.output.html_report import build_report
 
         if output is not None:
-            refuse_output_inside_data(self, output)
+            refuse_output_inside_base(self, output)
         html = build_report(self)
         if output is not None:
             write_atomically(output, html.encode("utf-8"))

@@ -83,3 +83,46 @@ class NotABase(PositionsError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# What to look at, for the causes whose words do not say it.
+_HINTS = {
+    "EPERM": "an immutable or append-only file? `lsattr` shows it",
+    "EDQUOT": "the user's disk quota is used up",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    """What the operating system refused, in its words and code: ``No space left on
+    device (ENOSPC)``, with a hint where the words alone do not say what to look at."""
+    import errno
+
+    code = errno.errorcode.get(error.errno or 0)
+    words = error.strerror or str(error)
+    if not code:
+        return words
+    hint = _HINTS.get(code)
+    return f"{words} ({code}: {hint})" if hint else f"{words} ({code})"
+
+
+class FileSystemError(PositionsError):
+    """The operating system refused to read or write a file: no space, no permission, a
+    read-only file system, an immutable file.  Not a bug of positions: the message names
+    the file, the cause, and what became of the base (``outcome``)."""
+
+    def __init__(
+        self,
+        error: OSError,
+        path: Path | str | None = None,
+        outcome: str = "",
+        *,
+        doing: str = "write",
+    ) -> None:
+        self.cause = error
+        where = path if path is not None else error.filename
+        message = f"cannot {doing} {where}: " if where is not None else ""
+        message += describe_os_error(error)
+        if outcome:
+            message += f"; {outcome}"
+        super().__init__(message)
+        self.message = message

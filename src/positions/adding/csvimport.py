@@ -214,13 +214,14 @@ def read_csv(
     name = _display_name(kb, path)
     say(f"reading {name}")
     text = _read_text(path, name)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # an unclosed quote
     header = _header(reader, name)
     default_kind = _default_kind(path, kind, header, name)
     say("reading the names of the base's nodes and concepts")
     context = _Context(kb)
     say(f"reading the rows of {name}")
     rows = _rows(reader, header, name)
+    _refuse_no_rows(rows, reader.line_num, name)
     ids = _collect_ids(rows, header, name)
     table = Table(path, name)
     first_values: dict[str, tuple[int, dict[str, str]]] = {}
@@ -242,14 +243,7 @@ def _display_name(kb: LocalBase, path: Path) -> str:
 
 def _read_text(path: Path, name: str) -> str:
     try:
-        size = path.stat().st_size
-        if size > rdfio.DEFAULT_LIMITS.max_bytes:
-            raise InputError(
-                Position(name),
-                f"the file is {size} bytes, over the limit of "
-                f"{rdfio.DEFAULT_LIMITS.max_bytes} bytes",
-            )
-        data = path.read_bytes()
+        data = rdfio.read_limited(path, name)  # /dev/zero too: refused at the limit
     except OSError as error:
         raise InputError(Position(name), f"cannot read the file: {error.strerror}") from None
     try:
@@ -307,7 +301,10 @@ def _rows(reader: Iterable[list[str]], header: list[str], name: str) -> list[tup
         except StopIteration:
             break
         except csv.Error as error:
-            raise InputError(Position(name, start), f"not valid CSV: {error}") from None
+            unclosed = "a quote opened on this row is never closed: " * (
+                "end of data" in str(error)
+            )
+            raise InputError(Position(name, start), f"not valid CSV: {unclosed}{error}") from None
         line = reader.line_num + 1  # type: ignore[attr-defined] - a quoted cell spans lines
         if not any(c.strip() for c in cells):
             continue
@@ -327,6 +324,12 @@ def _rows(reader: Iterable[list[str]], header: list[str], name: str) -> list[tup
                 )
         out.append((start, values))
     return out
+
+
+def _refuse_no_rows(rows: list[tuple[int, dict]], lines: int, name: str) -> None:
+    if not rows:  # else: "every fact is already in the base", of no fact at all
+        after = f"only blank lines ({lines - 1:,})" if lines > 1 else "nothing"
+        raise InputError(Position(name), f"no rows to import: {after} after the header")
 
 
 def _collect_ids(rows: list[tuple[int, dict]], header: list[str], name: str) -> dict[int, str]:

@@ -84,6 +84,19 @@ def subtree(start: Term, grouped: dict[Term, list[Triple]]) -> list[Triple]:
     return out
 
 
+def unreached_blanks(grouped: dict[Term, list[Triple]], roots: list[Term]) -> set[ox.BlankNode]:
+    """Blank subjects that no root reaches: blank nodes on a cycle that nothing else
+    points to (``_:a :p _:b . _:b :p _:a .``), and the blank nodes they point to."""
+    reached: set[Term] = set(roots)
+    stack = list(roots)
+    while stack:
+        for _, _, o in grouped.get(stack.pop(), []):
+            if isinstance(o, ox.BlankNode) and o not in reached:
+                reached.add(o)
+                stack.append(o)
+    return {s for s in grouped if isinstance(s, ox.BlankNode) and s not in reached}
+
+
 @dataclass
 class FactGraph:
     """Triples indexed for planning: by subject, blank node keys, items of named nodes."""

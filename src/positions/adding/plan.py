@@ -32,7 +32,15 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from positions.adding.baseview import BaseView
-from positions.adding.facts import FactGraph, Term, Triple, by_subject, show, subtree
+from positions.adding.facts import (
+    FactGraph,
+    Term,
+    Triple,
+    by_subject,
+    show,
+    subtree,
+    unreached_blanks,
+)
 from positions.adding.inputs import InputFile, read_inputs, where_new
 from positions.adding.protect import OntologyTerms, find_trespasses, refusal
 from positions.base.datafiles import file_for_types, render_with_additions, superclasses
@@ -149,6 +157,7 @@ def plan_add(
     new_triples = list(dict.fromkeys(t for src in inputs for t in src.triples))
     new = FactGraph(new_triples)
     roots = new.roots()
+    _refuse_unattached_blanks(new, roots, inputs)
     view.prefetch(r for r in roots if isinstance(r, ox.NamedNode))
     base_graph = FactGraph(view.about([r for r in roots if isinstance(r, ox.NamedNode)]))
     home = view.homes(r for r in roots if isinstance(r, ox.NamedNode))
@@ -228,6 +237,28 @@ def _check_depth(triples: list[Triple], inputs: list[InputFile]) -> None:
         for _, _, o in grouped.get(node, []):
             if isinstance(o, ox.BlankNode) and referrers[o] == 1:
                 stack.append((o, level + 1, root))
+
+
+def _refuse_unattached_blanks(new: FactGraph, roots: list[Term], inputs: list[InputFile]) -> None:
+    """Refuse blank nodes that point to each other in a cycle nothing else points to.
+
+    A blank node is written inside the ``[ ]`` of the node that points to it, and
+    compared with the base through that node: a cycle of blank nodes alone has
+    neither, and would be dropped without a word.
+    """
+    stranded = unreached_blanks(new.by_subject, roots)
+    if not stranded:
+        return
+    source = next((i for i in inputs if any(t[0] in stranded for t in i.triples)), None)
+    predicates = sorted({show(t[1]) for b in stranded for t in new.by_subject[b]})
+    raise InputError(
+        Position(source.name if source else "(input)"),
+        "blank nodes that point only to each other, in a cycle, and that no named node "
+        f"points to ({plural(len(stranded), 'blank node')}, through {', '.join(predicates)}): "
+        "a blank node is written inside "
+        "the node that points to it, so the cycle could be neither written nor compared "
+        "with the base; give one of them an IRI. Nothing was written.",
+    )
 
 
 def _triples(path: Path) -> list[Triple]:

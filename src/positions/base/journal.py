@@ -22,13 +22,13 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from positions.base.layout import JOURNAL_NAME
-from positions.errors import PositionsError
+from positions.errors import FileSystemError, PositionsError
 from positions.rdf import rdfio
 
 # Beside data/, so that a refused add leaves data/ byte-identical, lock file included.
@@ -37,6 +37,7 @@ LOCK_NAME = ".positions.lock"
 # around (layout.py globs *.ttl) never reads half a transaction.
 TEMP_PREFIX = ".positions-tmp-"
 TEMP_SUFFIX = ".part"
+UNCHANGED = "nothing was written: data/ is as it was"
 LOCK_TIMEOUT = 120.0  # seconds; a normal add holds the lock for a few seconds
 PAUSE_ENV = "POSITIONS_TEST_PAUSE_AT"  # tests: sleep at a commit step (see _test_pause)
 
@@ -57,14 +58,20 @@ def base_lock(root: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     path = root / LOCK_NAME
+    lock = FileLock(str(path), timeout=timeout)
     try:
-        with FileLock(str(path), timeout=timeout):
-            yield
-    except Timeout:
+        lock.acquire()
+    except Timeout:  # a TimeoutError, hence an OSError: first
         raise WriteBlocked(
             f"another positions command has held {LOCK_NAME} for more than "
             f"{timeout:.0f} s; try again when it has finished"
         ) from None
+    except OSError as error:  # a read-only base, a folder not writable by this user
+        raise FileSystemError(error, path, UNCHANGED, doing="create the lock") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def commit(data_dir: Path, texts: dict[str, str]) -> None:
@@ -77,21 +84,81 @@ def commit(data_dir: Path, texts: dict[str, str]) -> None:
     """
     for name, text in texts.items():  # the written file must read back: never half-valid
         rdfio.parse_bytes(text.encode("utf-8"), data_dir / name, ox.RdfFormat.TURTLE)
+    refuse_links(data_dir, texts)
     pairs: list[tuple[Path, Path]] = []
+    writing = data_dir
     try:
         for name, text in sorted(texts.items()):
-            final = data_dir / name
-            pairs.append((_write_temp(final, text.encode("utf-8")), final))
+            writing = data_dir / name
+            pairs.append((_write_temp(writing, text.encode("utf-8")), writing))
         _test_pause("before-journal")
+        writing = data_dir / JOURNAL_NAME
         _write_journal(data_dir, pairs)
-    except BaseException:
+    except BaseException as error:
         for temp, _ in pairs:
             temp.unlink(missing_ok=True)
+        if isinstance(error, OSError):  # no space, no permission: said as such, exit 2
+            raise FileSystemError(error, writing, UNCHANGED) from None
         raise
     _test_pause("after-journal")
-    _replace_all(data_dir, pairs)
-    (data_dir / JOURNAL_NAME).unlink()
-    _fsync_dir(data_dir)
+    try:
+        _replace_all(data_dir, pairs)
+        (data_dir / JOURNAL_NAME).unlink()
+        _fsync_dir(data_dir)
+    except OSError as error:
+        raise _failed_after_journal(error, data_dir, pairs) from None
+
+
+def refuse_links(data_dir: Path, names: Iterable[str]) -> None:
+    """Refuse to replace a data file that is a symbolic link.
+
+    A commit renames a new file over the old one; over a link, that would put a
+    regular file in the link's place and leave the file it points to unchanged.
+    Writing through the link instead would put the temporary file and the
+    rename outside data/, where the journal and :func:`recover` do not reach, and
+    change a file that may belong to another base: positions refuses, before
+    anything is written.
+    """
+    for name in sorted(names):
+        path = data_dir / name
+        if path.is_symlink():
+            raise WriteBlocked(
+                f"{path} is a symbolic link (to {os.readlink(path)}): positions writes a data "
+                "file by renaming a new one over it, which would replace the link and leave "
+                "the file it points to unchanged; nothing was written. Put the file itself "
+                "in data/ in place of the link."
+            )
+
+
+def _failed_after_journal(
+    error: OSError, data_dir: Path, pairs: list[tuple[Path, Path]]
+) -> FileSystemError:
+    """The error of a commit that failed once its journal was written, after undoing
+    it when no file had been replaced yet."""
+    journal = data_dir / JOURNAL_NAME
+    pending = [final for temp, final in pairs if temp.exists()]
+    failing = pending[0] if pending else journal
+    if len(pending) == len(pairs):  # nothing replaced: undo (journal first, then temporaries)
+        try:
+            journal.unlink(missing_ok=True)
+            for temp, _ in pairs:
+                temp.unlink(missing_ok=True)
+            return FileSystemError(error, failing, UNCHANGED)
+        except OSError:
+            pass
+    if pending:
+        done = (
+            "no data file is replaced yet"
+            if len(pending) == len(pairs)
+            else "data/ is partly written"
+        )
+        outcome = (
+            f"{done}; {journal} records the rest, and the next positions command "
+            "completes it once the cause is fixed (nothing is lost)"
+        )
+    else:
+        outcome = f"the new files are written; the next positions command removes {journal}"
+    return FileSystemError(error, failing, outcome)
 
 
 def recover(data_dir: Path) -> list[str]:
@@ -113,9 +180,18 @@ def recover(data_dir: Path) -> list[str]:
                 f"{journal}: the transaction journal cannot be read ({error}); the files it "
                 "names have not been touched. Inspect it, then delete it by hand."
             ) from None
-        _replace_all(data_dir, pairs)
-        journal.unlink()
-        _fsync_dir(data_dir)
+        try:
+            _replace_all(data_dir, pairs)
+            journal.unlink()
+            _fsync_dir(data_dir)
+        except OSError as error:
+            failing = next((f for t, f in pairs if t.exists()), journal)
+            raise FileSystemError(
+                error,
+                failing,
+                f"an interrupted write cannot be completed: {journal} keeps what it needs, "
+                "nothing is lost; fix the cause and run the command again",
+            ) from None
         names = ", ".join(f"data/{f.relative_to(data_dir).as_posix()}" for _, f in pairs)
         done.append(f"completed an interrupted transaction ({names})")
     strays = sorted(data_dir.rglob(TEMP_PREFIX + "*"))
@@ -157,7 +233,11 @@ def _write_journal(data_dir: Path, pairs: list[tuple[Path, Path]]) -> None:
     ]
     content = json.dumps({"version": 1, "replace": entries}, indent=2) + "\n"
     temp = _write_temp(data_dir / JOURNAL_NAME, content.encode("utf-8"))
-    os.replace(temp, data_dir / JOURNAL_NAME)  # the journal appears whole or not at all
+    try:
+        os.replace(temp, data_dir / JOURNAL_NAME)  # the journal appears whole or not at all
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
     _fsync_dir(data_dir)
 
 

@@ -89,13 +89,20 @@ class Layout:
         return self.root / "queries"
 
     def ontology_files(self) -> list[Path]:
-        return _rdf_files(self.ontology_dir, recursive=False)
+        return self._own_files(self.ontology_dir, recursive=False)
 
     def shapes_files(self) -> list[Path]:
-        return _rdf_files(self.shapes_dir, recursive=True)
+        return self._own_files(self.shapes_dir, recursive=True)
 
     def data_files(self) -> list[Path]:
-        return _rdf_files(self.data_dir, recursive=True)
+        return self._own_files(self.data_dir, recursive=True)
+
+    def _own_files(self, folder: Path, *, recursive: bool) -> list[Path]:
+        """The RDF files in ``folder``, refusing a link to a file outside the base."""
+        links: list[str] = []
+        paths = _rdf_paths(folder, recursive=recursive, links=links)
+        _refuse_links_out(links, self.root, folder)
+        return [Path(path) for path in paths]
 
     def data_bytes(self) -> int:
         """The size of the data files together."""
@@ -120,6 +127,24 @@ class Layout:
         return sorted(self.queries_dir.glob("*.rq"))
 
 
+def _refuse_links_out(links: list[str], root: Path, folder: Path) -> None:
+    """Refuse a symbolic link, among a base's files, to a file outside the base.
+
+    A base reads its own files only: a link to ``/etc/passwd`` or a private file
+    would have its lines quoted in error messages, or its triples served by
+    ``positions serve``.  A link to a file elsewhere inside the base is read.
+    """
+    inside = {os.path.realpath(root), os.path.realpath(folder)}
+    for link in links:
+        target = os.path.realpath(link)
+        if not any(os.path.commonpath([target, place]) == place for place in inside):
+            raise NotABase(
+                f"{link} is a symbolic link to a file outside the base ({target}); a base "
+                "reads its own files only, and nothing of that file was read: copy it into "
+                "the base, or remove the link"
+            )
+
+
 def _rdf_files(folder: Path, *, recursive: bool) -> list[Path]:
     """The RDF files in ``folder`` (and below it when ``recursive``), sorted by path parts.
 
@@ -130,8 +155,9 @@ def _rdf_files(folder: Path, *, recursive: bool) -> list[Path]:
     return [Path(path) for path in _rdf_paths(folder, recursive=recursive)]
 
 
-def _rdf_paths(folder: Path, *, recursive: bool) -> list[str]:
-    """:func:`_rdf_files` as text."""
+def _rdf_paths(folder: Path, *, recursive: bool, links: list[str] | None = None) -> list[str]:
+    """:func:`_rdf_files` as text; the files that are symbolic links are also put in
+    ``links`` when given."""
     found: list[tuple[tuple[str, ...], str]] = []
 
     def visit(directory: str, parts: tuple[str, ...]) -> None:
@@ -142,6 +168,8 @@ def _rdf_paths(folder: Path, *, recursive: bool) -> list[str]:
         for entry in entries:
             if os.path.splitext(entry.name)[1] in RDF_SUFFIXES and entry.is_file():
                 found.append(((*parts, entry.name), entry.path))
+                if links is not None and entry.is_symlink():
+                    links.append(entry.path)
             elif recursive and entry.is_dir(follow_symlinks=False):
                 visit(entry.path, (*parts, entry.name))
 

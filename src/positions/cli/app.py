@@ -137,6 +137,11 @@ def main() -> None:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         sys.exit(130)
+    except OSError as error:  # not a bug: a full disk, a read-only folder, ...
+        if state.debug:
+            raise
+        print(f"Error: {os_error_text(error)}", file=sys.stderr)
+        sys.exit(2)
     except Exception:
         if state.debug:
             raise
@@ -146,3 +151,15 @@ def main() -> None:
             file=sys.stderr,
         )
         sys.exit(3)
+
+
+def os_error_text(error: OSError) -> str:
+    """An operating-system error that no layer below worded, as one line: the file and
+    the cause, and what a writing command guarantees."""
+    from positions.errors import describe_os_error
+
+    where = f"{error.filename}: " if error.filename is not None else ""
+    return (
+        f"{where}{describe_os_error(error)}; the command stopped there (a command that "
+        "writes leaves data/ as it was before or after it: its writes are all or nothing)"
+    )

@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from positions.errors import PositionsError, UsageError
+from positions.errors import FileSystemError, UsageError
 from positions.rdf import rdfio
 from positions.rdf.namespaces import DATA, PREFIXES
 from positions.rdf.turtle import blank_node_labels, serialize_trig, serialize_turtle
@@ -375,15 +375,22 @@ def _refusing_loader(jsonld):
 # -- writing a file atomically ------------------------------------------------------------------
 
 
-def refuse_output_inside_data(kb: LocalBase, output: Path) -> None:
-    """An export written into data/ would be read back as data on the next run."""
+def refuse_output_inside_base(kb: LocalBase, output: Path) -> None:
+    """Refuse an output file inside the base's own folders (``ontology/``, ``data/``,
+    ``queries/``, and the cache): it would be read back as part of the base, or
+    replace a file of it."""
+    from positions.base.layout import CACHE_ROOT
+
     target = output.expanduser().resolve()
-    data_dir = kb.layout.data_dir.resolve()
-    if target == data_dir or data_dir in target.parents:
-        raise UsageError(
-            f"--output {output} is inside {kb.layout.data_dir}: the export would be read "
-            "back as data; write it elsewhere"
-        )
+    layout = kb.layout
+    for folder in (layout.data_dir, layout.ontology_dir, layout.queries_dir, kb.root / CACHE_ROOT):
+        inside = folder.resolve()
+        if target == inside or inside in target.parents:
+            raise UsageError(
+                f"--output {output} is inside {folder}, one of the base's own folders: the "
+                "file would be read back as part of the base or replace one of its files; "
+                "write it elsewhere"
+            )
 
 
 def write_atomically(path: Path, content: bytes) -> None:
@@ -395,8 +402,9 @@ def write_atomically(path: Path, content: bytes) -> None:
             os.fsync(handle.fileno())
             handle.close()
             os.replace(temporary, path)
-    except OSError as error:
-        raise ExportError(f"cannot write {path}: {error.strerror or error}") from None
+    except OSError as error:  # no space, no permission, a read-only folder
+        kept = f"{path} is as it was" if path.exists() else "nothing was written"
+        raise FileSystemError(error, path, kept) from None
     _fsync_folder(path.parent)
 
 
@@ -407,7 +415,7 @@ def _temporary_beside(path: Path) -> Iterator[tuple[IO[bytes], Path]]:
     try:
         descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as error:
-        raise ExportError(f"cannot write to {folder}: {error.strerror}") from None
+        raise FileSystemError(error, folder, "nothing was written", doing="write to") from None
     temporary = Path(name)
     handle = os.fdopen(descriptor, "wb")
     try:
@@ -430,11 +438,3 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(descriptor)
-
-
-class ExportError(PositionsError):
-    """The export could not be written."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message

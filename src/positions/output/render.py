@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ class OutputFormat(StrEnum):
 
     table = "table"
     csv = "csv"
+    csv_excel = "csv-excel"
     tsv = "tsv"
     json = "json"
     md = "md"
@@ -55,6 +57,7 @@ class OutputFormat(StrEnum):
 ROW_FORMATS = (
     OutputFormat.table,
     OutputFormat.csv,
+    OutputFormat.csv_excel,
     OutputFormat.tsv,
     OutputFormat.json,
     OutputFormat.md,
@@ -94,7 +97,7 @@ def render(
         raise FormatMismatch(
             f"a {result.kind.upper()} query gives "
             f"{'true or false' if result.kind == 'ask' else 'rows'}: "
-            f"use --format table, csv, tsv, json or md, not {fmt.value}"
+            f"use --format table, csv, csv-excel, tsv, json or md, not {fmt.value}"
         )
     elif result.kind == "ask":
         text = _ask(result, fmt)
@@ -238,6 +241,32 @@ def _csv(result: QueryResult, **_: Any) -> str:
     return buffer.getvalue()
 
 
+# A cell a spreadsheet would run as a formula begins with one of these (OWASP, "CSV
+# Injection"); a number written plainly (-3, +1.5e3) is left as it is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """``text`` as a spreadsheet shows it without running it: a single quote before
+    a cell that begins like a formula (``=HYPERLINK(...)`` becomes ``'=HYPERLINK(...)``)."""
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _csv_excel(result: QueryResult, **_: Any) -> str:
+    # CSV for a person to open in a spreadsheet, not for programs (those take csv):
+    # formula cells neutralised, every cell quoted, and a byte order mark so that
+    # Excel reads UTF-8 (Cyrillic names) as UTF-8.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer.writerow([spreadsheet_cell(v) for v in result.variables])
+    for row in result.rows:
+        writer.writerow([spreadsheet_cell(plain_value(row.get(v))) for v in result.variables])
+    return "\ufeff" + buffer.getvalue()
+
+
 def _tsv(result: QueryResult, **_: Any) -> str:
     # SPARQL 1.1 Query Results TSV: ?names, terms in SPARQL/N-Triples syntax (whose
     # escapes keep tabs and newlines out of values), empty for unbound.
@@ -341,6 +370,7 @@ def _ask(result: QueryResult, fmt: OutputFormat) -> str:
 _ROW_WRITERS = {
     OutputFormat.table: _table,
     OutputFormat.csv: _csv,
+    OutputFormat.csv_excel: _csv_excel,
     OutputFormat.tsv: _tsv,
     OutputFormat.json: _json,
     OutputFormat.md: _md,

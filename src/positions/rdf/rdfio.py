@@ -98,13 +98,29 @@ def read_rdf(
     path = Path(path)
     fmt = format_for(path)
     try:
-        size = path.stat().st_size
-        _check_size(size, path, limits)
-        with path.open("rb") as handle:
-            data = handle.read(limits.max_bytes + 1)  # the file may grow after stat()
+        data = read_limited(path, limits=limits)
     except OSError as error:
         raise InputError(Position(path), f"cannot read the file: {error.strerror}") from None
     return parse_bytes(data, path, fmt, graph, limits=limits, base_iri=base_iri)
+
+
+def read_limited(
+    path: Path, shown: Path | str | None = None, *, limits: Limits = DEFAULT_LIMITS
+) -> bytes:
+    """The bytes of ``path`` (named ``shown`` in errors), refused past ``limits.max_bytes``
+    before more than that is read: a file may grow after its size is checked, and a
+    device (``/dev/zero``) or a pipe has no size to check."""
+    shown = path if shown is None else shown
+    _check_size(path.stat().st_size, shown, limits)
+    with path.open("rb") as handle:
+        data = handle.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise InputError(
+            Position(shown),
+            f"the file is over the size limit of {limits.max_bytes:,} bytes "
+            "(Limits.max_bytes; raise it with --max-input-bytes); nothing was parsed",
+        )
+    return data
 
 
 def parse_bytes(
@@ -116,8 +132,13 @@ def parse_bytes(
     limits: Limits = DEFAULT_LIMITS,
     base_iri: str | None = None,
 ) -> list[ox.Quad]:
-    """Check and parse ``data`` (read from ``path``, named in errors) into quads."""
+    """Check and parse ``data`` (read from ``path``, named in errors) into quads.
+
+    A UTF-8 byte order mark at the start (some editors on Windows write one) is
+    not part of the text: it is dropped, as the Turtle and JSON specifications allow.
+    """
     _check_size(len(data), path, limits)
+    data = without_bom(data)
     text = data.decode("utf-8", errors="replace")
     _pre_scan(text, path, fmt, limits)
     try:
@@ -127,6 +148,14 @@ def parse_bytes(
     quads = _scope_blank_nodes(quads, graph)
     _check_terms(quads, path, text, limits)
     return quads
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def without_bom(data: bytes) -> bytes:
+    """``data`` without the UTF-8 byte order mark it may start with."""
+    return data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
 
 
 def _scope_blank_nodes(quads: list[ox.Quad], graph: ox.NamedNode | None) -> list[ox.Quad]:
@@ -177,7 +206,7 @@ def load_files(
 # -- before parsing ----------------------------------------------------------------
 
 
-def _check_size(size: int, path: Path, limits: Limits) -> None:
+def _check_size(size: int, path: Path | str, limits: Limits) -> None:
     if size > limits.max_bytes:
         raise InputError(
             Position(path),
@@ -310,6 +339,8 @@ def plainly_clean(data: bytes, limits: Limits = DEFAULT_LIMITS) -> bool:
     files fast (:mod:`positions.base.store`); anything it flags goes through the full
     gate instead.
     """
+    if data.startswith(UTF8_BOM):  # pyoxigraph's own loader would refuse it: the gate drops it
+        return False
     if data.translate(None, _ALLOWED_BYTES):  # what is left is forbidden
         return False
     if _FORBIDDEN_MULTIBYTE.search(data) or _ESCAPE.search(data):

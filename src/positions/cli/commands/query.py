@@ -77,6 +77,7 @@ def query_command(
             "-f",
             case_sensitive=False,
             help="table (default on a terminal), csv (default in a pipe), tsv, json, md; "
+            "csv-excel for a spreadsheet (cells that would run as formulas are quoted); "
             "turtle (default), ntriples or jsonld for CONSTRUCT and DESCRIBE.",
             show_default=False,
         ),
