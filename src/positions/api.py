@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from positions.base.layout import locate_base
 from positions.base.local import LocalBase
-from positions.sparql.limits import ADHOC_TIMEOUT, SAVED_TIMEOUT
+from positions.sparql.limits import ADHOC_TIMEOUT, MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
 
 if TYPE_CHECKING:  # imported by the verbs that need them
     from http.server import ThreadingHTTPServer
@@ -398,14 +398,20 @@ class KnowledgeBase(LocalBase):
         )
 
     def web_server(
-        self, host: str = "127.0.0.1", port: int = 8080, *, timeout: float, max_rows: int
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        *,
+        timeout: float,
+        max_rows: int,
+        max_memory: int = MEMORY_PER_QUERY_MIB,
     ) -> ThreadingHTTPServer:
         """The web view and SPARQL endpoint of the base, bound to ``host:port`` (call
-        ``serve_forever()`` on it)."""
+        ``serve_forever()`` on it); each visitor's query may take ``max_memory`` MiB."""
         from positions.errors import UsageError
         from positions.web.server import Site, make_server
 
-        site = Site(self, timeout=timeout, max_rows=max_rows)
+        site = Site(self, timeout=timeout, max_rows=max_rows, max_memory=max_memory)
         try:
             return make_server(site, host, port)
         except OSError as error:
