@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from positions.base.layout import locate_base
 from positions.base.local import LocalBase
-from positions.sparql.limits import ADHOC_TIMEOUT, SAVED_TIMEOUT
+from positions.sparql.limits import ADHOC_TIMEOUT, MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
 
 if TYPE_CHECKING:  # imported by the verbs that need them
     from positions.adding.apply import Outcome
@@ -404,15 +404,17 @@ class KnowledgeBase(LocalBase):
         *,
         timeout: float,
         max_rows: int,
+        max_memory: int = MEMORY_PER_QUERY_MIB,
         safety: Safety | None = None,
     ) -> BoundedServer:
         """The web view and SPARQL endpoint of the base, bound to ``host:port`` (call
-        ``serve_forever()`` on it); ``safety``: the Host names and origins it accepts, its
-        connection and time limits (:class:`positions.web.guard.Safety`)."""
+        ``serve_forever()`` on it); each visitor's query may take ``max_memory`` MiB;
+        ``safety``: the Host names and origins it accepts, its connection and time limits
+        (:class:`positions.web.guard.Safety`)."""
         from positions.errors import UsageError
         from positions.web.server import Site, make_server
 
-        site = Site(self, timeout=timeout, max_rows=max_rows)
+        site = Site(self, timeout=timeout, max_rows=max_rows, max_memory=max_memory)
         try:
             return make_server(site, host, port, safety=safety)
         except OSError as error:

@@ -148,6 +148,12 @@ def _refuse_hostile_shape_queries(shapes: list[SourceFile]) -> None:
                 raise InputError(
                     Position(source.name, line), f"a SHACL-SPARQL query is refused: {reason}"
                 ) from None
+            except InputError as too_big:  # too large or deep for a parser (check_shape)
+                line = _first_line_mentioning(source, text)
+                raise InputError(
+                    Position(source.name, line),
+                    f"a SHACL-SPARQL query ({too_big.position}) is refused: {too_big.problem}",
+                ) from None
             if quad.predicate.value.endswith("#update"):
                 raise InputError(
                     Position(source.name, _first_line_mentioning(source, text)),

@@ -76,10 +76,31 @@ def _global_options(
             show_default=False,
         ),
     ] = None,
+    max_query_nesting: Annotated[
+        int | None,
+        typer.Option(
+            "--max-query-nesting",
+            min=1,
+            help="Refuse SPARQL queries nested deeper than this ({ ( [ and !; default 64).",
+            show_default=False,
+        ),
+    ] = None,
+    max_query_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-query-bytes",
+            min=1,
+            help="Refuse SPARQL queries larger than this (default 64 KiB).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     state.kb_path = kb
     state.debug = debug
     _configure_input_limits(max_input_bytes, max_nesting, max_number_digits)
+    from positions.sparql.limits import configure_query_limits  # light: no pyoxigraph
+
+    configure_query_limits(max_nesting=max_query_nesting, max_bytes=max_query_bytes)
 
 
 def _configure_input_limits(

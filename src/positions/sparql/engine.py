@@ -6,20 +6,22 @@
 
 A query is a saved name from ``queries/``, a path to an ``.rq`` file, or SPARQL
 text.  Before it runs it is inspected (:func:`positions.sparql.policy.inspect_query`:
-no updates, no SERVICE, no FROM outside the base) and its parameters are bound
-as RDF terms (:func:`positions.sparql.params.bind`), never spliced into its text.
+not too large or deep for the parser, no updates, no SERVICE, no FROM outside the
+base) and its parameters are bound as RDF terms (:func:`positions.sparql.params.bind`),
+never spliced into its text.
 
 It then runs on pyoxigraph with the union of the base's graphs as its default
 graph, under a time limit and a row cap: pyoxigraph releases the GIL while it
-evaluates, so the run happens in a worker thread that the caller stops waiting
-for when the time is up.  :func:`prepare` does the checks and binding alone, so
-that :mod:`positions.output.oxigraph_results` can run the same text and have pyoxigraph write
-the CSV itself.
+evaluates, so the run happens in a worker thread (with a stack deep enough for any
+query the limits let through) that the caller stops waiting for when the time is
+up; the command line then exits, and ``positions serve`` runs each query in a
+process of its own that it kills (:mod:`positions.web.worker`).  :func:`prepare` does
+the checks and binding alone, so that :mod:`positions.output.oxigraph_results` can run
+the same text and have pyoxigraph write the CSV itself.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -32,6 +34,7 @@ import pyoxigraph as ox
 from positions.errors import InputError, Position, QueryLimitExceeded, UsageError
 from positions.rdf.namespaces import PREFIXES
 from positions.sparql.lexer import syntax_error
+from positions.sparql.limits import start_on_query_stack
 from positions.sparql.params import bind
 from positions.sparql.policy import GraphsOnDemand, inspect_query
 from positions.sparql.rewrite import check_subquery_parameters, project_parameters, rewrite_bound
@@ -285,15 +288,16 @@ def run_with_limit(
     timeout: float | None,
     consume: Consume | None = None,
 ) -> Any:
-    """Evaluate in a worker thread and wait at most ``timeout`` seconds for it.
+    """Evaluate in a worker thread and wait at most ``timeout`` seconds for it
+    (no limit when None).
 
     ``consume`` turns pyoxigraph's answer into the outcome, in the worker; by
     default the answer is collected into a QueryResult of at most ``cap + 1`` rows.
+    The worker's stack holds the deepest parse the query limits allow
+    (:func:`positions.sparql.limits.stack_bytes`): the caller's own may not.
     """
-    if timeout is None:
-        return _evaluate(store, query, text, options, cap, None, consume)
     outcome: dict[str, Any] = {}
-    deadline = time.monotonic() + timeout
+    deadline = None if timeout is None else time.monotonic() + timeout
 
     def work() -> None:
         try:
@@ -302,8 +306,7 @@ def run_with_limit(
             outcome["error"] = error
 
     # A daemon thread: if the time runs out, the process may still exit.
-    worker = threading.Thread(target=work, name="positions-query", daemon=True)
-    worker.start()
+    worker = start_on_query_stack(work, "positions-query")
     worker.join(timeout)
     if worker.is_alive() or isinstance(outcome.get("error"), TimeUp):
         raise QueryLimitExceeded(

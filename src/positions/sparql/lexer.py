@@ -106,6 +106,61 @@ class QueryInfo:
         return any(f.what == "service" for f in self.findings)
 
 
+_OPENERS = frozenset({"{", "(", "[", "<<"})
+_CLOSERS = frozenset({"}", ")", "]", ">>"})
+
+
+def nesting_past(text: str, limit: int) -> int | None:
+    """The offset where ``text`` first nests deeper than ``limit``, or None.
+
+    A level is a ``{``, ``(``, ``[`` or ``<<`` not yet closed (in strings, IRIs and
+    comments they do not count), and each ``!`` of a run (``!!!x``): the engine's
+    parser recurses once for each.  Unbalanced closers never make the depth negative.
+    """
+    depth = 0
+    bangs = 0
+    for tok in _brackets(text):
+        if tok.text == "!":
+            bangs += 1
+            if depth + bangs > limit:
+                return tok.offset
+            continue
+        bangs = 0
+        if tok.text in _OPENERS:
+            depth += 1
+            if depth > limit:
+                return tok.offset
+        elif tok.text in _CLOSERS:
+            depth = max(depth - 1, 0)
+    return None
+
+
+_PAIRS = frozenset({"<<", ">>", "!="})
+
+
+def _brackets(text: str) -> Iterator[Token]:
+    """The punctuation of ``text`` (``<<``, ``>>`` and ``!=`` as one token each), and
+    an empty word token wherever something else stands between two of them."""
+    pending: Token | None = None
+    for tok in tokens(text):
+        if pending is not None:
+            pair = pending.text + tok.text
+            if tok.kind == "punct" and pair in _PAIRS and tok.offset == pending.offset + 1:
+                yield Token("punct", pair, pending.offset)
+                pending = None
+                continue
+            yield pending
+            pending = None
+        if tok.kind != "punct":
+            yield Token("word", "", tok.offset)
+        elif tok.text in "<>!":
+            pending = tok
+        else:
+            yield tok
+    if pending is not None:
+        yield pending
+
+
 def line_and_column(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a character offset."""
     line = text.count("\n", 0, offset) + 1

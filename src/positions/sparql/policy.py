@@ -9,6 +9,10 @@ lexer (:mod:`positions.sparql.lexer`) and refuses:
   through its own HTTP client, which no Python audit hook sees;
 * FROM / FROM NAMED naming anything but one of the base's own graphs.
 
+First of all, :func:`check_shape` refuses a text too large or nested too deep
+for the engine's parser (:mod:`positions.sparql.limits`), naming the limit and,
+for depth, the line and column where it was passed.
+
 :func:`check_syntax` inspects a query the same way and has pyoxigraph parse it
 without touching a base.
 """
@@ -19,8 +23,21 @@ from collections.abc import Callable, Collection, Container, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from positions.errors import QueryRefused
-from positions.sparql.lexer import Finding, QueryInfo, scan_query, syntax_error
+from positions.errors import InputError, Position, QueryRefused
+from positions.sparql.lexer import (
+    Finding,
+    QueryInfo,
+    line_and_column,
+    nesting_past,
+    scan_query,
+    syntax_error,
+)
+from positions.sparql.limits import (
+    DEFAULT_QUERY_LIMITS,
+    QUERY_LIMIT_OPTIONS,
+    QueryLimits,
+    on_query_stack,
+)
 
 NETWORK_HINT = "pass --allow-network (allow_network=True) if you mean it"
 
@@ -38,6 +55,7 @@ def inspect_query(
     own graphs).  ``allow_network`` lifts the SERVICE and FROM refusals, never
     the refusal of updates.
     """
+    check_shape(text, source)
     info = scan_query(text)
     for finding in info.findings:
         if finding.what == "update":
@@ -50,6 +68,35 @@ def inspect_query(
         if finding.what == "from" and finding.target not in allowed_graphs:
             raise _refuse_from(finding, source)
     return info
+
+
+def check_shape(
+    text: str, source: str = "<query>", limits: QueryLimits = DEFAULT_QUERY_LIMITS
+) -> None:
+    """Refuse a query larger or nested deeper than ``limits``, before any parser sees it."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise InputError(
+            Position(source),
+            f"the query is {size:,} bytes, over the size limit of {limits.max_bytes:,} bytes "
+            f"(QueryLimits.max_bytes; raise it with {QUERY_LIMIT_OPTIONS['max_bytes']}); "
+            "nothing was run",
+        )
+    offset = nesting_past(text, limits.max_nesting)
+    if offset is None:
+        return
+    line, column = line_and_column(text, offset)
+    row = text.split("\n")[line - 1].rstrip("\r")
+    raise InputError(
+        Position(source, line, column),
+        f"the query nests deeper than the limit of {limits.max_nesting} levels "
+        "(of { ( [ << and runs of !; QueryLimits.max_nesting; raise it with "
+        f"{QUERY_LIMIT_OPTIONS['max_nesting']}); nothing was run",
+        row if len(row) <= _MAX_EXCERPT else None,
+    )
+
+
+_MAX_EXCERPT = 200  # a longer line is not quoted: the line and column say where
 
 
 def _refuse_update(finding: Finding, source: str) -> QueryRefused:
@@ -87,10 +134,14 @@ def check_syntax(text: str, source: str = "<query>") -> QueryInfo:
     from positions.rdf.namespaces import PREFIXES
 
     info = inspect_query(text, source=source, allowed_graphs=_AnyGraph())
-    try:
+
+    def parse() -> None:  # on a stack that holds any parse the limits allow
         result = ox.Store().query(text, prefixes=PREFIXES)
         if info.kind in ("select", "construct", "describe"):
             next(iter(result), None)
+
+    try:
+        on_query_stack(parse)
     except SyntaxError as error:
         raise syntax_error(error, text, source) from None
     return info

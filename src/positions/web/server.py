@@ -23,12 +23,13 @@ Routes:
   ``application/sparql-query`` or form-encoded), answering SPARQL JSON, XML, CSV or
   TSV (rows) and Turtle, N-Triples or JSON-LD (graphs) by ``Accept``.
 
-Queries go through :func:`positions.sparql.engine.run`, the engine of ``positions query``:
-the same inspection refuses updates, SERVICE, FROM outside the base and LOAD
-(403), syntax errors are 400, and the same time limit and row cap apply (503).
-There is no update endpoint at all.  pyoxigraph cannot cancel a query: when the
-time is up the server stops waiting and answers 503, while the worker thread
-runs to its end in the background (it is a daemon thread and holds no lock).
+Queries go through the engine of ``positions query``: the same inspection refuses
+updates, SERVICE, FROM outside the base and LOAD (403), a text too large or deep
+for the parser and syntax errors are 400, and the same time limit and row cap apply
+(503).  There is no update endpoint at all.  The queries of ``/sparql`` and
+``/queries/<name>`` each run in a process of their own (:mod:`positions.web.worker`),
+killed at the time limit and capped in memory (503 too): pyoxigraph cannot cancel a
+query, and a runaway one must not take the server's memory or CPU.
 
 Every page is built from the base as loaded at start: the server reads, never writes.
 """
@@ -50,6 +51,7 @@ from positions.errors import PositionsError
 from positions.output import html_report as report
 from positions.output.html import e
 from positions.rdf.namespaces import DATA, compact
+from positions.sparql.limits import MEMORY_PER_QUERY_MIB
 from positions.web import pages, protocol
 from positions.web.bounded import BoundedServer, DeadlineReader
 from positions.web.guard import (
@@ -81,6 +83,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_TIMEOUT = 30.0  # seconds, as `positions query`
 DEFAULT_MAX_ROWS = 10_000  # rows (or triples) one SPARQL request may return
+DEFAULT_MAX_MEMORY = MEMORY_PER_QUERY_MIB  # MiB one query may take beyond the server's own
 
 
 class Site:
@@ -92,10 +95,12 @@ class Site:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         max_rows: int = DEFAULT_MAX_ROWS,
+        max_memory: int = DEFAULT_MAX_MEMORY,
     ) -> None:
         self.kb = kb
         self.timeout = timeout
         self.max_rows = max_rows
+        self.max_memory = max_memory
         _ = kb.store  # load once, before threads share it
         self._data: report.ReportData | None = None
         self._lock = threading.Lock()
@@ -235,9 +240,17 @@ class Site:
         return response
 
     def _run(self, query: SavedQuery | str, params: dict[str, Any]) -> QueryResult:
-        from positions.sparql.engine import run
+        """A query a visitor asked for: in a worker process, under every limit."""
+        from positions.web.worker import run_query
 
-        return run(self.kb, query, params, timeout=self.timeout, max_rows=self.max_rows)
+        return run_query(
+            self.kb,
+            query,
+            params,
+            timeout=self.timeout,
+            max_rows=self.max_rows,
+            max_memory=self.max_memory,
+        )
 
     def _choices(self) -> list[tuple[str, str]]:
         """(kb:local, label) for the IRI parameters' suggestion list."""

@@ -12,12 +12,15 @@ from typing import Annotated
 import typer
 
 from positions.cli.options import command, open_kb
+from positions.sparql.limits import MEMORY_PER_QUERY_MIB
 
 SERVE_HELP = """
 Serve the base on http://127.0.0.1:PORT/: the report's views as pages, a page for every
 party, person, demand, meeting, source and statement (also as Turtle or JSON-LD by content
 negotiation, so the base's IRIs dereference), the saved queries as forms, and a read-only
 SPARQL 1.1 Protocol endpoint at /sparql with the refusals and time limit of `positions query`.
+Each query of /sparql and of the forms runs in a process of its own, stopped at the time
+limit or when it takes more than --max-memory.
 
 Safe by default on a shared desktop: a request must name the server's own
 address in its Host header (127.0.0.1:PORT or localhost:PORT; other names are
@@ -92,6 +95,14 @@ def serve_command(
             "connections are closed after it.",
         ),
     ] = 10.0,
+    max_memory: Annotated[
+        int,
+        typer.Option(
+            "--max-memory",
+            min=16,
+            help="Memory one query may take, in MiB (each query runs in a process of its own).",
+        ),
+    ] = MEMORY_PER_QUERY_MIB,
 ) -> None:
     from positions.web.guard import Safety
 
@@ -101,7 +112,9 @@ def serve_command(
         max_connections=max_connections,
         request_timeout=request_timeout,
     )
-    server = open_kb().web_server(host, port, timeout=timeout, max_rows=max_rows, safety=safety)
+    server = open_kb().web_server(
+        host, port, timeout=timeout, max_rows=max_rows, max_memory=max_memory, safety=safety
+    )
     bound_host, bound_port = server.server_address[:2]
     print(f"Serving the base on http://{bound_host}:{bound_port}/ (Ctrl-C stops)", file=sys.stderr)
     try:
