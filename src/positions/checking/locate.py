@@ -54,10 +54,10 @@ class Locator:
         named, trail = self._named_holder(node)
         key = node_key(named)
         source = self.defining_file(key)
-        line = self._find_line(source, named) if source else None
+        line = self.find_line(source, named) if source else None
         if source is None:  # defined nowhere: the first file that mentions it
             source = next((f for f in self.files if key in f.objects), None)
-            line = self._find_line(source, named, mentions=True) if source else None
+            line = self.find_line(source, named, mentions=True) if source else None
         shown = term_text(named)
         if trail:
             shown += " " + " ".join(trail) + " [blank node]"
@@ -69,7 +69,7 @@ class Locator:
             named=named,
         )
 
-    def _find_line(self, source: SourceFile, node: Node, *, mentions: bool = False) -> int | None:
+    def find_line(self, source: SourceFile, node: Node, *, mentions: bool = False) -> int | None:
         """The 1-based line where ``node`` is written as a subject (or, with ``mentions``, at all).
 
         A subject starts a line: at column 0 in Turtle and N-Triples, indented in
