@@ -225,12 +225,13 @@ def read_csv(
     ids = _collect_ids(rows, header, name)
     table = Table(path, name)
     first_values: dict[str, tuple[int, dict[str, str]]] = {}
+    known_ids = set(ids.values())  # once: a set per row made the import quadratic (issue 23)
     for done, (line, cells) in enumerate(rows):
         if done % 500 == 0:
             say(f"translating the rows of {name}: {done:,} of {len(rows):,}")
         row_kind = _row_kind(cells, default_kind, name, line)
         node = ids[line]
-        _row_triples(table, context, ids, node, row_kind, cells, name, line, first_values)
+        _row_triples(table, context, known_ids, node, row_kind, cells, name, line, first_values)
     return table
 
 
@@ -366,7 +367,7 @@ def _row_kind(cells: dict[str, str], default: str | None, name: str, line: int) 
 def _row_triples(
     table: Table,
     context: _Context,
-    ids: dict[int, str],
+    known_ids: set[str],
     node: str,
     kind: Kind,
     cells: dict[str, str],
@@ -376,7 +377,6 @@ def _row_triples(
 ) -> None:
     """The triples of one row; a repeated id may only add evidence."""
     subject = ox.NamedNode(node)
-    known_ids = set(ids.values())
     node_columns = {**COMMON, **kind.columns}
     for column, value in cells.items():
         if value and column not in RESERVED and column not in node_columns:
