@@ -32,7 +32,14 @@ input never takes this path.  docs/performance.md has the figures.
 store is open read-only (pyoxigraph: opening read-only while another process
 writes is undefined behaviour); a process that must update the store takes the
 exclusive lock (the ``filelock`` package), so it waits for readers to finish and
-they wait for it.
+they wait for it.  A writer that only appends what it has just committed
+(:meth:`DiskStore.refresh` after ``positions add``) waits a moment for readers
+(:data:`WRITER_WAIT`), then leaves the store as it is: its manifest no longer
+matches the file, so the next open reloads that file's graph.
+
+**Healing.**  The store is a copy of the files: when opening or updating it meets
+damage (:func:`positions.base.healing.damage`), :meth:`DiskStore.heal` says so in
+one line on stderr, deletes the store and rebuilds it from the files.
 """
 
 from __future__ import annotations
@@ -47,8 +54,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from positions.base import opening
-from positions.base.layout import LARGE_BASE_BYTES, STORE_DATA, STORE_DIR, STORE_LOCK, Layout
+from positions.base import healing, opening
+from positions.base.layout import (
+    CACHE_ROOT,
+    LARGE_BASE_BYTES,
+    STORE_DATA,
+    STORE_DIR,
+    STORE_LOCK,
+    Layout,
+)
 from positions.errors import InputError, Position, UsageError
 from positions.progress import ByteProgress, Stages
 from positions.rdf import rdfio
@@ -58,6 +72,9 @@ ENV_VAR = "POSITIONS_STORE"
 CONFIG_NAME = "positions.toml"
 MANIFEST_VERSION = 1
 LOCK_TIMEOUT = 600.0  # seconds: the first load of a very large base takes minutes
+# Seconds a writer appending its committed triples waits for readers before it
+# leaves the store to the next open (a server's request, a query in progress).
+WRITER_WAIT = 2.0
 # Each bulk load adds files that overlap the others' keys; after loading this
 # much, the store is compacted (Store.optimize) before it is read.  On the 1M
 # base: 56 s, 6.6 GB -> 2.9 GB on disk, and a saved query 25.5 s -> 1.6 s.  The
@@ -286,6 +303,7 @@ class DiskStore:
         self.restamped: list[str] = []  # files whose stat changed but not their bytes
         self._shared: int | None = None  # the fd holding the shared lock
         self._opening: opening.Opening | None = None  # a read-only open begun ahead (begin_open)
+        self.version: object = None  # the files' states when last opened: changes with them
 
     @property
     def manifest_path(self) -> Path:
@@ -318,15 +336,38 @@ class DiskStore:
             self._opening = opening.Opening(str(self.data_path))
 
     def open(self) -> ox.Store:
-        """The store, brought in step with the files first if they changed."""
+        """The store, brought in step with the files first if they changed; rebuilt
+        from the files if it is damaged (see the module docstring, Healing)."""
+        try:
+            return self._open()
+        except (OSError, RuntimeError) as error:
+            reason = healing.damage(error)
+            if reason is None:
+                raise
+        self.heal(reason)
+        return self._open()
+
+    def heal(self, reason: str) -> None:
+        """Say in one line that the store is damaged, delete it and rebuild it from the files."""
+        self.close()
+        healing.report(reason)
+        healing.make_room(self.root / CACHE_ROOT, self.folder, self.lock_path)
+        with self._exclusive():
+            healing.remove(self.manifest_path)  # without it, the update below starts afresh
+            healing.remove(self.data_path)
+        self._update()
+
+    def _open(self) -> ox.Store:
         self.begin_open()  # the open runs while the files are checked
         begun, self._opening = self._opening, None
         if begun is None:
             self.close()
             self.folder.mkdir(parents=True, exist_ok=True)
             self._lock_shared()
-        if self._in_step(self._read_manifest()):
+        manifest = self._read_manifest()
+        if self._in_step(manifest):
             self.reloaded, self.restamped = [], []
+            self.version = _version(manifest)
             store = begun.result() if begun is not None else None
             if store is None:  # none begun, or it failed: opened here, its error raised here
                 store = ox.Store.read_only(str(self.data_path))
@@ -338,6 +379,7 @@ class DiskStore:
         self._update()
         self._lock_shared()
         self.store = ox.Store.read_only(str(self.data_path))
+        self.version = _version(self._read_manifest())
         return self.store
 
     def close(self) -> None:
@@ -361,19 +403,37 @@ class DiskStore:
         """
         self.close()
         if added:
-            with self._exclusive():
-                manifest = self._read_manifest()
-                store = ox.Store(str(self.data_path))
+            try:
+                self._append(added)
+            except (OSError, RuntimeError) as error:
+                reason = healing.damage(error)
+                if reason is None:
+                    raise
+                self.heal(reason)  # the files hold the additions: rebuilt from them
+        # Opening a large store read-only costs a quarter of a second: a caller
+        # that may not read again (an add about to end) opens it when it does.
+        return self.open() if reopen else None
+
+    def _append(self, added: Mapping[str, Iterable[Any]]) -> None:
+        """Add the triples and re-stamp their files, unless readers keep the store."""
+        with self._exclusive(WRITER_WAIT, wait_or_skip=True) as taken:
+            if not taken:
+                return  # the manifest no longer matches the files: the next open reloads them
+            manifest = self._read_manifest()
+            if manifest is None or not self.data_path.is_dir():
+                return  # no store to append to: the next open builds it
+            store = ox.Store(str(self.data_path))
+            try:
                 for relative, triples in added.items():
+                    if relative not in manifest:
+                        continue  # never loaded: the next open loads the file
                     graph = rdfio.graph_iri(relative)
                     store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
                     manifest[relative] = FileState.of(self.root / relative, digest=False)
                 store.flush()
+            finally:
                 del store
-                self._write_manifest(manifest)
-        # Opening a large store read-only costs a quarter of a second: a caller
-        # that may not read again (an add about to end) opens it when it does.
-        return self.open() if reopen else None
+            self._write_manifest(manifest)
 
     def _in_step(self, manifest: dict[str, FileState] | None) -> bool:
         if manifest is None or not self.data_path.is_dir():
@@ -390,7 +450,7 @@ class DiskStore:
             fresh = manifest is None or not self.data_path.is_dir()
             if fresh:
                 manifest = {}
-                _remove_tree(self.data_path)
+                healing.remove(self.data_path)
             current = self.files()
             changed, restamped = [], []
             for path, relative in current:
@@ -447,13 +507,15 @@ class DiskStore:
     # -- the manifest ----------------------------------------------------------------
 
     def _read_manifest(self) -> dict[str, FileState] | None:
+        """The manifest; None when it is missing, unreadable, damaged or of another
+        version (the store is then rebuilt)."""
         try:
             document = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            if document.get("version") != MANIFEST_VERSION or document.get("engine") != _engine():
+                return None  # another layout or pyoxigraph version: rebuild
+            return {name: FileState(**state) for name, state in document["files"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        if document.get("version") != MANIFEST_VERSION or document.get("engine") != _engine():
-            return None  # another layout or pyoxigraph version: rebuild
-        return {name: FileState(**state) for name, state in document["files"].items()}
 
     def _write_manifest(self, manifest: dict[str, FileState]) -> None:
         document = {
@@ -482,20 +544,29 @@ class DiskStore:
         self._shared = None
 
     @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        """The exclusive lock: waits until no reader has the store open, and no writer."""
+    def _exclusive(
+        self, timeout: float = LOCK_TIMEOUT, *, wait_or_skip: bool = False
+    ) -> Iterator[bool]:
+        """The exclusive lock: waits until no reader has the store open, and no writer.
+
+        After ``timeout`` seconds: an error, or, with ``wait_or_skip``, the body runs
+        without the lock and is told so (False).
+        """
         from filelock import FileLock, Timeout
 
-        lock = FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT)
+        lock = FileLock(str(self.lock_path), timeout=timeout)
         try:
             lock.acquire()
         except Timeout:
+            if wait_or_skip:
+                yield False
+                return
             raise UsageError(
                 f"another positions process has held {self.lock_path} for more than "
-                f"{LOCK_TIMEOUT:g} s; try again when it has finished"
+                f"{timeout:g} s; try again when it has finished"
             ) from None
         try:
-            yield
+            yield True
         finally:
             lock.release()
 
@@ -525,8 +596,5 @@ def _engine() -> str:
     return f"pyoxigraph {getattr(ox, '__version__', '?')}"
 
 
-def _remove_tree(folder: Path) -> None:
-    import shutil
-
-    if folder.exists():
-        shutil.rmtree(folder)
+def _version(manifest: dict[str, FileState] | None) -> object:
+    return None if manifest is None else tuple(sorted(manifest.items()))
