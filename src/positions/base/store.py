@@ -46,8 +46,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -304,6 +303,7 @@ class DiskStore:
         self._shared: int | None = None  # the fd holding the shared lock
         self._opening: opening.Opening | None = None  # a read-only open begun ahead (begin_open)
         self.version: object = None  # the files' states when last opened: changes with them
+        self._idle = False  # the store is kept open without the lock (release)
 
     @property
     def manifest_path(self) -> Path:
@@ -352,12 +352,19 @@ class DiskStore:
         self.close()
         healing.report(reason)
         healing.make_room(self.root / CACHE_ROOT, self.folder, self.lock_path)
-        with self._exclusive():
+        with opening.exclusive(self.lock_path, LOCK_TIMEOUT):
             healing.remove(self.manifest_path)  # without it, the update below starts afresh
             healing.remove(self.data_path)
         self._update()
 
     def _open(self) -> ox.Store:
+        if self.store is not None and self._idle:  # kept while idle (release): still in step?
+            self._idle = False
+            self._lock_shared()
+            manifest = self._read_manifest()
+            if self._in_step(manifest) and _version(manifest) == self.version:
+                return self.store
+            self.close()  # a writer has been: opened afresh
         self.begin_open()  # the open runs while the files are checked
         begun, self._opening = self._opening, None
         if begun is None:
@@ -387,8 +394,15 @@ class DiskStore:
         if self._opening is not None:
             self._opening.result()
             self._opening = None
-        self.store = None
+        self.store, self._idle = None, False
         self._unlock_shared()
+
+    def release(self) -> None:
+        """Let writers in while nothing reads: the shared lock goes, the open store is
+        kept but not read again until :meth:`open` has found that no writer changed it
+        (every write changes the manifest, or leaves it out of step with the files)."""
+        self._unlock_shared()
+        self._idle = self.store is not None
 
     def refresh(
         self, added: Mapping[str, Iterable[Any]] | None = None, *, reopen: bool = True
@@ -416,7 +430,7 @@ class DiskStore:
 
     def _append(self, added: Mapping[str, Iterable[Any]]) -> None:
         """Add the triples and re-stamp their files, unless readers keep the store."""
-        with self._exclusive(WRITER_WAIT, wait_or_skip=True) as taken:
+        with opening.exclusive(self.lock_path, WRITER_WAIT, wait_or_skip=True) as taken:
             if not taken:
                 return  # the manifest no longer matches the files: the next open reloads them
             manifest = self._read_manifest()
@@ -445,7 +459,7 @@ class DiskStore:
 
     def _update(self) -> None:
         """Under the exclusive lock: reload what changed, drop what went, re-stamp the rest."""
-        with self._exclusive():
+        with opening.exclusive(self.lock_path, LOCK_TIMEOUT):
             manifest = self._read_manifest()
             fresh = manifest is None or not self.data_path.is_dir()
             if fresh:
@@ -542,33 +556,6 @@ class DiskStore:
             return
         os.close(self._shared)  # closing the descriptor releases its flock
         self._shared = None
-
-    @contextmanager
-    def _exclusive(
-        self, timeout: float = LOCK_TIMEOUT, *, wait_or_skip: bool = False
-    ) -> Iterator[bool]:
-        """The exclusive lock: waits until no reader has the store open, and no writer.
-
-        After ``timeout`` seconds: an error, or, with ``wait_or_skip``, the body runs
-        without the lock and is told so (False).
-        """
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self.lock_path), timeout=timeout)
-        try:
-            lock.acquire()
-        except Timeout:
-            if wait_or_skip:
-                yield False
-                return
-            raise UsageError(
-                f"another positions process has held {self.lock_path} for more than "
-                f"{timeout:g} s; try again when it has finished"
-            ) from None
-        try:
-            yield True
-        finally:
-            lock.release()
 
 
 def _span_graph_indexes(store: ox.Store, relatives: list[str]) -> None:
