@@ -22,10 +22,16 @@ _NOT_DAMAGE = ("No space left", "Permission denied", "Read-only file system", "q
 _LONGEST = 140  # characters of RocksDB's message kept in the report
 
 
+class Damaged(RuntimeError):
+    """The store's own bookkeeping cannot be read (its manifest): the reason is the message."""
+
+
 def damage(error: BaseException) -> str | None:
     """What is wrong with the store cache, if ``error`` says it is damaged (a missing or
     corrupted RocksDB file, a file where a folder should be, an unusable lock file),
     in a few words; None for any other error."""
+    if isinstance(error, Damaged):
+        return str(error)
     if not isinstance(error, (OSError, RuntimeError)):
         return None
     text = " ".join(str(error).split())

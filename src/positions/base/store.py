@@ -332,7 +332,10 @@ class DiskStore:
             self._unlock_shared()
             self._shared, self._opening = begun
         elif self.data_path.is_dir():
-            self._lock_shared()
+            try:
+                self._lock_shared()
+            except OSError:
+                return  # a damaged lock file: open() meets it, and heals the store
             self._opening = opening.Opening(str(self.data_path))
 
     def open(self) -> ox.Store:
@@ -521,15 +524,17 @@ class DiskStore:
     # -- the manifest ----------------------------------------------------------------
 
     def _read_manifest(self) -> dict[str, FileState] | None:
-        """The manifest; None when it is missing, unreadable, damaged or of another
-        version (the store is then rebuilt)."""
+        """The manifest; None when there is none or it is of another version (the store
+        is then rebuilt); :class:`healing.Damaged` when it cannot be read."""
         try:
             document = json.loads(self.manifest_path.read_text(encoding="utf-8"))
             if document.get("version") != MANIFEST_VERSION or document.get("engine") != _engine():
                 return None  # another layout or pyoxigraph version: rebuild
             return {name: FileState(**state) for name, state in document["files"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except FileNotFoundError:
             return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            raise healing.Damaged(f"{STORE_DIR.as_posix()}/manifest.json: {error}") from None
 
     def _write_manifest(self, manifest: dict[str, FileState]) -> None:
         document = {
