@@ -365,7 +365,7 @@ class DiskStore:
             self._idle = False
             self._lock_shared()
             manifest = self._read_manifest()
-            if self._in_step(manifest) and _version(manifest) == self.version:
+            if self._in_step(manifest) and manifest == self.version:
                 return self.store
             self.close()  # a writer has been: opened afresh
         self.begin_open()  # the open runs while the files are checked
@@ -377,7 +377,7 @@ class DiskStore:
         manifest = self._read_manifest()
         if self._in_step(manifest):
             self.reloaded, self.restamped = [], []
-            self.version = _version(manifest)
+            self.version = manifest
             store = begun.result() if begun is not None else None
             if store is None:  # none begun, or it failed: opened here, its error raised here
                 store = ox.Store.read_only(str(self.data_path))
@@ -389,7 +389,7 @@ class DiskStore:
         self._update()
         self._lock_shared()
         self.store = ox.Store.read_only(str(self.data_path))
-        self.version = _version(self._read_manifest())
+        self.version = self._read_manifest()
         return self.store
 
     def close(self) -> None:
@@ -586,7 +586,3 @@ def _span_graph_indexes(store: ox.Store, relatives: list[str]) -> None:
 
 def _engine() -> str:
     return f"pyoxigraph {getattr(ox, '__version__', '?')}"
-
-
-def _version(manifest: dict[str, FileState] | None) -> object:
-    return None if manifest is None else tuple(sorted(manifest.items()))
