@@ -16,7 +16,9 @@ base's ``positions.toml``): see :mod:`positions.base.store`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,9 @@ class LocalBase:
         self.layout = Layout(Path(root))
         self._store_choice = store
         self._disk: DiskStore | None = None
+        self._readers = 0  # the stretches of reading under way (see reading)
+        self._readers_lock = threading.Lock()
+        self._damage: str | None = None  # damage a reading met, healed at the next open
 
     @classmethod
     def open(cls, path: Path | str | None = None, store: str | None = None) -> LocalBase:
@@ -115,6 +120,44 @@ class LocalBase:
 
         self._disk = stores.DiskStore(self.root, self._files)
         self._disk.begin_open()
+
+    @contextmanager
+    def reading(self) -> Iterator[object]:
+        """Read the store for a while (a server's request), and let it go after.
+
+        On disk, the first reader in takes the readers' lock and checks the store
+        against the files as :attr:`store` does (a committed ``add`` is seen); the
+        last one out releases the lock, so that between stretches of reading no
+        writer waits on this process.  The store stays open meanwhile, and is used
+        again only if no writer has changed it (``DiskStore.release``).  A memory
+        store is loaded once and kept.  Yields the store's version, which changes
+        when the files' triples may have (None in memory).
+
+        Damage met while reading (RocksDB finds a corrupted block only when it
+        reads it) fails that reading; the store is rebuilt at the next open.
+        """
+        with self._readers_lock:
+            if self._readers == 0:
+                if self._damage is not None and self._disk is not None:
+                    reason, self._damage = self._damage, None
+                    self._disk.heal(reason)
+                _ = self.store
+            self._readers += 1
+            version = self._disk.version if self._disk is not None else None
+        try:
+            yield version
+        except (OSError, RuntimeError) as error:
+            from positions.base.healing import damage
+
+            if self._disk is not None:
+                self._damage = damage(error) or self._damage
+            raise
+        finally:
+            with self._readers_lock:
+                self._readers -= 1
+                if self._readers == 0 and self._disk is not None:
+                    self.__dict__.pop("store", None)  # checked again by the next reading
+                    self._disk.release()
 
     def _finish_interrupted_add(self) -> None:
         """Roll an interrupted `positions add` forward before reading data/.

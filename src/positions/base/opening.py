@@ -1,5 +1,5 @@
-"""Opening a base's on-disk store read-only: the readers' shared lock, and the open
-itself run in a thread, begun ahead of need.
+"""Opening a base's on-disk store read-only: the readers' shared lock, the writers'
+exclusive one, and the open itself run in a thread, begun ahead of need.
 
 pyoxigraph releases the GIL while RocksDB opens a store (about 45 ms for a base of
 a million statements), so the open can run while Python does other work: the
@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from positions.errors import UsageError
 
 # The opens begun ahead and not taken over yet, by the store's folder.
 _begun: dict[str, tuple[int | None, Opening]] = {}
@@ -99,3 +103,30 @@ def discard(data_path: Path) -> None:
     opening.result()
     if fd is not None:
         os.close(fd)
+
+
+@contextmanager
+def exclusive(lock_path: Path, timeout: float, *, wait_or_skip: bool = False) -> Iterator[bool]:
+    """The writers' exclusive lock on ``lock_path``: waits until no reader has the store
+    open, and no writer.
+
+    After ``timeout`` seconds: an error, or, with ``wait_or_skip``, the body runs
+    without the lock and is told so (False).
+    """
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(lock_path), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        if wait_or_skip:
+            yield False
+            return
+        raise UsageError(
+            f"another positions process has held {lock_path} for more than "
+            f"{timeout:g} s; try again when it has finished"
+        ) from None
+    try:
+        yield True
+    finally:
+        lock.release()

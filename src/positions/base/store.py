@@ -32,23 +32,36 @@ input never takes this path.  docs/performance.md has the figures.
 store is open read-only (pyoxigraph: opening read-only while another process
 writes is undefined behaviour); a process that must update the store takes the
 exclusive lock (the ``filelock`` package), so it waits for readers to finish and
-they wait for it.
+they wait for it.  A writer that only appends what it has just committed
+(:meth:`DiskStore.refresh` after ``positions add``) waits a moment for readers
+(:data:`WRITER_WAIT`), then leaves the store as it is: its manifest no longer
+matches the file, so the next open reloads that file's graph.
+
+**Healing.**  The store is a copy of the files: when opening or updating it meets
+damage (:func:`positions.base.healing.damage`), :meth:`DiskStore.heal` says so in
+one line on stderr, deletes the store and rebuilds it from the files.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from positions.base import opening
-from positions.base.layout import LARGE_BASE_BYTES, STORE_DATA, STORE_DIR, STORE_LOCK, Layout
+from positions.base import healing, opening
+from positions.base.layout import (
+    CACHE_ROOT,
+    LARGE_BASE_BYTES,
+    STORE_DATA,
+    STORE_DIR,
+    STORE_LOCK,
+    Layout,
+)
 from positions.errors import InputError, Position, UsageError
 from positions.progress import ByteProgress, Stages
 from positions.rdf import rdfio
@@ -58,6 +71,9 @@ ENV_VAR = "POSITIONS_STORE"
 CONFIG_NAME = "positions.toml"
 MANIFEST_VERSION = 1
 LOCK_TIMEOUT = 600.0  # seconds: the first load of a very large base takes minutes
+# Seconds a writer appending its committed triples waits for readers before it
+# leaves the store to the next open (a server's request, a query in progress).
+WRITER_WAIT = 2.0
 # Each bulk load adds files that overlap the others' keys; after loading this
 # much, the store is compacted (Store.optimize) before it is read.  On the 1M
 # base: 56 s, 6.6 GB -> 2.9 GB on disk, and a saved query 25.5 s -> 1.6 s.  The
@@ -286,6 +302,8 @@ class DiskStore:
         self.restamped: list[str] = []  # files whose stat changed but not their bytes
         self._shared: int | None = None  # the fd holding the shared lock
         self._opening: opening.Opening | None = None  # a read-only open begun ahead (begin_open)
+        self.version: object = None  # the files' states when last opened: changes with them
+        self._idle = False  # the store is kept open without the lock (release)
 
     @property
     def manifest_path(self) -> Path:
@@ -314,19 +332,52 @@ class DiskStore:
             self._unlock_shared()
             self._shared, self._opening = begun
         elif self.data_path.is_dir():
-            self._lock_shared()
+            try:
+                self._lock_shared()
+            except OSError:
+                return  # a damaged lock file: open() meets it, and heals the store
             self._opening = opening.Opening(str(self.data_path))
 
     def open(self) -> ox.Store:
-        """The store, brought in step with the files first if they changed."""
+        """The store, brought in step with the files first if they changed; rebuilt
+        from the files if it is damaged (see the module docstring, Healing)."""
+        try:
+            return self._open()
+        except (OSError, RuntimeError) as error:
+            reason = healing.damage(error)
+            if reason is None:
+                raise
+        self.heal(reason)
+        return self._open()
+
+    def heal(self, reason: str) -> None:
+        """Say in one line that the store is damaged, delete it and rebuild it from the files."""
+        self.close()
+        healing.report(reason)
+        healing.make_room(self.root / CACHE_ROOT, self.folder, self.lock_path)
+        with opening.exclusive(self.lock_path, LOCK_TIMEOUT):
+            healing.remove(self.manifest_path)  # without it, the update below starts afresh
+            healing.remove(self.data_path)
+        self._update()
+
+    def _open(self) -> ox.Store:
+        if self.store is not None and self._idle:  # kept while idle (release): still in step?
+            self._idle = False
+            self._lock_shared()
+            manifest = self._read_manifest()
+            if self._in_step(manifest) and manifest == self.version:
+                return self.store
+            self.close()  # a writer has been: opened afresh
         self.begin_open()  # the open runs while the files are checked
         begun, self._opening = self._opening, None
         if begun is None:
             self.close()
             self.folder.mkdir(parents=True, exist_ok=True)
             self._lock_shared()
-        if self._in_step(self._read_manifest()):
+        manifest = self._read_manifest()
+        if self._in_step(manifest):
             self.reloaded, self.restamped = [], []
+            self.version = manifest
             store = begun.result() if begun is not None else None
             if store is None:  # none begun, or it failed: opened here, its error raised here
                 store = ox.Store.read_only(str(self.data_path))
@@ -338,6 +389,7 @@ class DiskStore:
         self._update()
         self._lock_shared()
         self.store = ox.Store.read_only(str(self.data_path))
+        self.version = self._read_manifest()
         return self.store
 
     def close(self) -> None:
@@ -345,8 +397,15 @@ class DiskStore:
         if self._opening is not None:
             self._opening.result()
             self._opening = None
-        self.store = None
+        self.store, self._idle = None, False
         self._unlock_shared()
+
+    def release(self) -> None:
+        """Let writers in while nothing reads: the shared lock goes, the open store is
+        kept but not read again until :meth:`open` has found that no writer changed it
+        (every write changes the manifest, or leaves it out of step with the files)."""
+        self._unlock_shared()
+        self._idle = self.store is not None
 
     def refresh(
         self, added: Mapping[str, Iterable[Any]] | None = None, *, reopen: bool = True
@@ -361,19 +420,37 @@ class DiskStore:
         """
         self.close()
         if added:
-            with self._exclusive():
-                manifest = self._read_manifest()
-                store = ox.Store(str(self.data_path))
+            try:
+                self._append(added)
+            except (OSError, RuntimeError) as error:
+                reason = healing.damage(error)
+                if reason is None:
+                    raise
+                self.heal(reason)  # the files hold the additions: rebuilt from them
+        # Opening a large store read-only costs a quarter of a second: a caller
+        # that may not read again (an add about to end) opens it when it does.
+        return self.open() if reopen else None
+
+    def _append(self, added: Mapping[str, Iterable[Any]]) -> None:
+        """Add the triples and re-stamp their files, unless readers keep the store."""
+        with opening.exclusive(self.lock_path, WRITER_WAIT, wait_or_skip=True) as taken:
+            if not taken:
+                return  # the manifest no longer matches the files: the next open reloads them
+            manifest = self._read_manifest()
+            if manifest is None or not self.data_path.is_dir():
+                return  # no store to append to: the next open builds it
+            store = ox.Store(str(self.data_path))
+            try:
                 for relative, triples in added.items():
+                    if relative not in manifest:
+                        continue  # never loaded: the next open loads the file
                     graph = rdfio.graph_iri(relative)
                     store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
                     manifest[relative] = FileState.of(self.root / relative, digest=False)
                 store.flush()
+            finally:
                 del store
-                self._write_manifest(manifest)
-        # Opening a large store read-only costs a quarter of a second: a caller
-        # that may not read again (an add about to end) opens it when it does.
-        return self.open() if reopen else None
+            self._write_manifest(manifest)
 
     def _in_step(self, manifest: dict[str, FileState] | None) -> bool:
         if manifest is None or not self.data_path.is_dir():
@@ -385,12 +462,12 @@ class DiskStore:
 
     def _update(self) -> None:
         """Under the exclusive lock: reload what changed, drop what went, re-stamp the rest."""
-        with self._exclusive():
+        with opening.exclusive(self.lock_path, LOCK_TIMEOUT):
             manifest = self._read_manifest()
             fresh = manifest is None or not self.data_path.is_dir()
             if fresh:
                 manifest = {}
-                _remove_tree(self.data_path)
+                healing.remove(self.data_path)
             current = self.files()
             changed, restamped = [], []
             for path, relative in current:
@@ -447,13 +524,17 @@ class DiskStore:
     # -- the manifest ----------------------------------------------------------------
 
     def _read_manifest(self) -> dict[str, FileState] | None:
+        """The manifest; None when there is none or it is of another version (the store
+        is then rebuilt); :class:`healing.Damaged` when it cannot be read."""
         try:
             document = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            if document.get("version") != MANIFEST_VERSION or document.get("engine") != _engine():
+                return None  # another layout or pyoxigraph version: rebuild
+            return {name: FileState(**state) for name, state in document["files"].items()}
+        except FileNotFoundError:
             return None
-        if document.get("version") != MANIFEST_VERSION or document.get("engine") != _engine():
-            return None  # another layout or pyoxigraph version: rebuild
-        return {name: FileState(**state) for name, state in document["files"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            raise healing.Damaged(f"{STORE_DIR.as_posix()}/manifest.json: {error}") from None
 
     def _write_manifest(self, manifest: dict[str, FileState]) -> None:
         document = {
@@ -481,24 +562,6 @@ class DiskStore:
         os.close(self._shared)  # closing the descriptor releases its flock
         self._shared = None
 
-    @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        """The exclusive lock: waits until no reader has the store open, and no writer."""
-        from filelock import FileLock, Timeout
-
-        lock = FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise UsageError(
-                f"another positions process has held {self.lock_path} for more than "
-                f"{LOCK_TIMEOUT:g} s; try again when it has finished"
-            ) from None
-        try:
-            yield
-        finally:
-            lock.release()
-
 
 def _span_graph_indexes(store: ox.Store, relatives: list[str]) -> None:
     """Write again one quad of each of these files' graphs, in one bulk load, so
@@ -523,10 +586,3 @@ def _span_graph_indexes(store: ox.Store, relatives: list[str]) -> None:
 
 def _engine() -> str:
     return f"pyoxigraph {getattr(ox, '__version__', '?')}"
-
-
-def _remove_tree(folder: Path) -> None:
-    import shutil
-
-    if folder.exists():
-        shutil.rmtree(folder)

@@ -71,7 +71,9 @@ class ReportData:
 
 def collect(kb: LocalBase) -> ReportData:
     """Run the report's saved queries, without parameters."""
-    return ReportData({name: kb.query(name).to_dicts() for name in QUERIES_USED})
+    from positions.sparql.engine import run
+
+    return ReportData({name: run(kb, name).to_dicts() for name in QUERIES_USED})
 
 
 def stances(data: ReportData) -> dict[str, Stance]:

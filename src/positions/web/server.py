@@ -31,15 +31,19 @@ for the parser and syntax errors are 400, and the same time limit and row cap ap
 killed at the time limit and capped in memory (503 too): pyoxigraph cannot cancel a
 query, and a runaway one must not take the server's memory or CPU.
 
-Every page is built from the base as loaded at start: the server reads, never writes.
+The server reads, never writes.  A base whose store is on disk is read as it is at each
+request (a committed ``positions add`` is seen by the next one), and the server holds no
+lock between requests; a base in memory is loaded once, at start.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
@@ -51,6 +55,7 @@ from positions.errors import PositionsError
 from positions.output import html_report as report
 from positions.output.html import e
 from positions.rdf.namespaces import DATA, compact
+from positions.sparql.engine import run
 from positions.sparql.limits import MEMORY_PER_QUERY_MIB
 from positions.web import pages, protocol
 from positions.web.bounded import BoundedServer, DeadlineReader
@@ -86,6 +91,17 @@ DEFAULT_MAX_ROWS = 10_000  # rows (or triples) one SPARQL request may return
 DEFAULT_MAX_MEMORY = MEMORY_PER_QUERY_MIB  # MiB one query may take beyond the server's own
 
 
+def _per_request(method: Callable[..., Response]) -> Callable[..., Response]:
+    """A :class:`Site` method run with the base's store held for it (Site._reading)."""
+
+    @functools.wraps(method)
+    def answer(site: Site, *args: Any, **kwargs: Any) -> Response:
+        with site._reading():
+            return method(site, *args, **kwargs)
+
+    return answer
+
+
 class Site:
     """Everything the server answers, independent of the HTTP plumbing (and so testable)."""
 
@@ -101,9 +117,27 @@ class Site:
         self.timeout = timeout
         self.max_rows = max_rows
         self.max_memory = max_memory
-        _ = kb.store  # load once, before threads share it
         self._data: report.ReportData | None = None
         self._lock = threading.Lock()
+        self._version: object = None
+        with self._reading():  # loaded (or built) once at start, before threads share it
+            pass
+
+    # -- the base's store
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The base's store for one request (LocalBase.reading): a store on disk is
+        opened, checked against the files, for the requests under way and let go
+        when none is, so that no lock is held while idle and ``positions add``
+        never waits on the server; what was derived from the base is dropped when
+        the base changed.  The store stays open between requests and is checked
+        again for each (0.3 to 1 ms on the bundled base; docs/report.md)."""
+        with self.kb.reading() as version:
+            with self._lock:
+                if version != self._version:
+                    self._data, self._version = None, version
+            yield
 
     # -- helpers
 
@@ -131,6 +165,7 @@ class Site:
 
     # -- dispatch
 
+    @_per_request
     def handle(
         self, method: str, target: str, headers: dict[str, str], body: bytes = b""
     ) -> Response:
@@ -192,10 +227,10 @@ class Site:
                 406,
                 "available as text/html, text/turtle, application/ld+json, application/n-triples",
             )
-        description = self.kb.query("node-description", node=subject)
+        description = run(self.kb, "node-description", {"node": subject})
         if wanted != "text/html":
             return graph_response(description, wanted, {"Vary": "Accept"})
-        statements = self.kb.query("node-statements", node=subject)
+        statements = run(self.kb, "node-statements", {"node": subject})
         html_text = pages.node_page(iri, description, statements, self.kb.store, self.link)
         response = self.page(_label(self.kb.store, iri) or local, html_text)
         response.headers["Vary"] = "Accept"
@@ -257,7 +292,7 @@ class Site:
         return [(compact(r["entity"]), r["entityLabel"]) for r in self.data_index()]
 
     def data_index(self) -> list[dict[str, Any]]:
-        return self.kb.query("entity-index").to_dicts()
+        return run(self.kb, "entity-index").to_dicts()
 
     # -- SPARQL protocol
 
