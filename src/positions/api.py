@@ -20,10 +20,10 @@ query never pays for rdflib or pyshacl.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from positions.base.layout import locate_base
 from positions.base.local import LocalBase
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # imported by the verbs that need them
     from positions.web.bounded import BoundedServer
     from positions.web.guard import Safety
 
+T = TypeVar("T")
 # Requests to a server: seconds to wait for each.
 REQUEST_TIMEOUT = 30.0
 
@@ -139,7 +140,9 @@ class KnowledgeBase(LocalBase):
         from positions.sparql.engine import prepare, run_prepared
 
         prepared = prepare(self, name_or_text, given, allow_network=allow_network)
-        return run_prepared(self, prepared, row_limit=row_limit, timeout=timeout)
+        return self._healing(
+            lambda: run_prepared(self, prepared, row_limit=row_limit, timeout=timeout)
+        )
 
     def write_query(
         self,
@@ -174,10 +177,14 @@ class KnowledgeBase(LocalBase):
             prepared = prepare(self, name_or_text, params or {}, allow_network=allow_network)
             wanted = fmt or default_format(prepared.query.kind, terminal)
             if not terminal:
-                streamed = self._stream(prepared, wanted, out, row_limit, timeout)
+                streamed = self._healing(
+                    lambda: self._stream(prepared, wanted, out, row_limit, timeout)
+                )
                 if streamed is not None:
                     return Answered(prepared.query.kind, streamed.truncated, None)
-            result = run_prepared(self, prepared, row_limit=row_limit, timeout=timeout)
+            result = self._healing(
+                lambda: run_prepared(self, prepared, row_limit=row_limit, timeout=timeout)
+            )
         else:
             result = self.query(
                 name_or_text,
@@ -193,6 +200,26 @@ class KnowledgeBase(LocalBase):
             raise UsageError(str(error)) from None
         out.write(text)
         return Answered(result.kind, result.truncated, result.boolean)
+
+    def _healing(self, read: Callable[[], T]) -> T:
+        """``read()``; if it meets a damaged block of the store on disk (RocksDB finds
+        some damage only when a query reads it), the store is rebuilt from the files,
+        as :meth:`LocalBase.store` rebuilds one damaged at its opening, and read again.
+        Nothing was written before the failure: answers are written once complete."""
+        from positions.errors import InputError
+
+        try:
+            return read()
+        except (OSError, RuntimeError, InputError) as error:
+            from positions.base.healing import damage
+
+            cause = error.__cause__ if isinstance(error, InputError) else error
+            reason = damage(cause) if cause is not None else None
+            if reason is None or self.disk_store is None:
+                raise
+            self.__dict__.pop("store", None)
+            self.disk_store.heal(reason)
+        return read()
 
     def _stream(
         self, prepared: Any, fmt: str, out: TextIO, row_limit: int | None, timeout: float

@@ -348,6 +348,9 @@ def _evaluate(
         failure = syntax_error(error, query.text, query.source)
     except (OSError, RuntimeError) as error:  # e.g. a SERVICE that failed, when allowed
         failure = InputError(Position(query.source), f"the query failed: {error}")
+        # A damaged store is told by the cause (base.healing); kept without its
+        # frames, which hold the answer pyoxigraph wants dropped on this thread.
+        failure.__cause__ = error.with_traceback(None)
     except BaseException as error:  # a bug: its traceback stays, the frames' locals go
         traceback.clear_frames(error.__traceback__)
         raise
