@@ -106,6 +106,20 @@ def test_a_link_to_a_file_outside_the_base_is_refused_unread(base: Path, tmp_pat
         )
 
 
+def test_a_saved_query_linked_outside_the_base_is_refused_unread(
+    base: Path, tmp_path: Path
+) -> None:
+    secret = write(tmp_path, "secret.rq", "root:x:0:0:the secret first line\n")
+    os.symlink(secret, base / "queries" / "zz.rq")
+    for args in (["queries"], ["query", "zz"], ["query", "meeting-timeline"]):
+        result = cli("--kb", str(base), *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "secret first line" not in result.output
+        assert f"queries/zz.rq is a symbolic link to a file outside the base ({secret})" in (
+            result.stderr
+        )
+
+
 # -- CSV input: blank rows, an unclosed quote, a file without end ----------------------
 
 CSV_HEADER = "id,label,speaker,role,party,date,occasion,stance,target,target_scope,source,quote\n"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import os
 from functools import cached_property
 from pathlib import Path
 
-from positions.errors import UsageError
+from positions.errors import NotABase, UsageError
 from positions.sparql.decorators import HeaderCache
 from positions.sparql.saved import SavedQuery
 
@@ -26,7 +27,10 @@ class Catalogue:
     def _paths(self) -> dict[str, Path]:
         if not self.folder.is_dir():
             return {}
-        return {path.stem: path for path in sorted(self.folder.glob("*.rq")) if path.is_file()}
+        paths = {path.stem: path for path in sorted(self.folder.glob("*.rq")) if path.is_file()}
+        for path in paths.values():
+            _refuse_link_out(path, self.folder.parent)
+        return paths
 
     def names(self) -> list[str]:
         return list(self._paths)
@@ -61,6 +65,20 @@ class Catalogue:
         near = nearest(name, names)
         hint = f"; did you mean {' or '.join(near)}?" if near else ""
         return f"no saved query {name!r}{hint} (`positions queries` lists all {len(names)})"
+
+
+def _refuse_link_out(path: Path, base: Path) -> None:
+    """A saved query that is a symbolic link to a file outside the base is refused
+    unread: a syntax error would quote its lines (``/etc/passwd``)."""
+    if not path.is_symlink():
+        return
+    target, inside = os.path.realpath(path), os.path.realpath(base)
+    if os.path.commonpath([target, inside]) != inside:
+        raise NotABase(
+            f"{path} is a symbolic link to a file outside the base ({target}); a base "
+            "reads its own files only, and nothing of that file was read: copy it into "
+            "the base, or remove the link"
+        )
 
 
 def nearest(name: str, names: list[str], n: int = 3) -> list[str]:
