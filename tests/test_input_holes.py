@@ -156,3 +156,11 @@ def test_a_csv_without_end_is_refused_at_the_input_limit(base: Path) -> None:
     result = import_csv(base, "/dev/zero", "--max-input-bytes", "100000")
     assert result.exit_code == 2, result.output
     assert "/dev/zero: the file is over the size limit of 100,000 bytes" in result.stderr
+
+
+def test_an_empty_file_is_said_to_hold_no_facts(base: Path, tmp_path: Path) -> None:
+    empty = write(tmp_path, "empty.ttl", "@prefix kb: <https://w3id.org/positions/id/> .\n")
+    result = cli("--kb", str(base), "add", str(empty))
+    assert result.exit_code == 0, result.output
+    assert "Nothing to add: the files hold no facts." in result.stdout
+    assert "already in the base" not in result.stdout

@@ -19,7 +19,9 @@ def plan_text(plan: Plan, *, dry_run: bool = False) -> str:
     """What a plan added (or would add), in a few lines a person reads."""
     lines: list[str] = []
     verb = "Would add" if dry_run else "Added"
-    if not plan.added_count:
+    if not plan.added_count and not plan.duplicates:
+        lines.append("Nothing to add: the files hold no facts.")
+    elif not plan.added_count:
         lines.append("Nothing to add: every fact is already in the base.")
     else:
         nodes = len(plan.new_nodes)
