@@ -115,3 +115,49 @@ def test_adds_while_serving_are_seen_and_never_wait_on_the_server(
         assert {index for index, ended in done.items() if ended < asked} <= answer
     text = (root / "data" / "parties.ttl").read_text(encoding="utf-8")
     assert all(f"kb:writer-party-{i} " in text for i in runs)
+
+
+def _local_parties(kb: KnowledgeBase) -> frozenset[str]:
+    rows = kb.store.query(PARTIES, use_default_graph_as_union=True)
+    return frozenset(row["party"].value.rsplit("-", 1)[1] for row in rows)
+
+
+def test_a_reading_begun_after_an_add_sees_it_though_others_still_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request that begins while an earlier one still reads the store, after an add
+    has ended (the add left the store alone, as a reader held it), waits for the earlier
+    one and sees the add: joining it would answer from the store before the add."""
+    monkeypatch.setenv("POSITIONS_STORE", "disk")
+    root = copy_bundled(tmp_path / "kb")
+    kb = KnowledgeBase.open(root, store="disk")
+    first_in, first_out = threading.Event(), threading.Event()
+    seen: dict[str, frozenset[str]] = {}
+
+    def first() -> None:
+        with kb.reading():
+            seen["first"] = _local_parties(kb)
+            first_in.set()
+            first_out.wait(60)
+
+    def second() -> None:
+        with kb.reading():
+            seen["second"] = _local_parties(kb)
+
+    try:
+        reader = threading.Thread(target=first)
+        reader.start()
+        assert first_in.wait(60)
+        add = start_add(root, _party_file(tmp_path, 0))
+        assert add.wait(60) == 0, add.communicate()
+        later = threading.Thread(target=second)
+        later.start()
+        later.join(1.0)
+        assert later.is_alive()  # waits for the first reading, which began before the add
+        first_out.set()
+        reader.join(60)
+        later.join(60)
+    finally:
+        first_out.set()
+        kb.close()
+    assert seen == {"first": frozenset(), "second": frozenset({"0"})}

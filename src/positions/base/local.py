@@ -41,7 +41,7 @@ class LocalBase:
         self._store_choice = store
         self._disk: DiskStore | None = None
         self._readers = 0  # the stretches of reading under way (see reading)
-        self._readers_lock = threading.Lock()
+        self._readers_lock = threading.Condition()
         self._damage: str | None = None  # damage a reading met, healed at the next open
 
     @classmethod
@@ -133,10 +133,19 @@ class LocalBase:
         store is loaded once and kept.  Yields the store's version, which changes
         when the files' triples may have (None in memory).
 
+        A reading that begins while others are under way joins them, unless a
+        writer has changed the files since the store was checked: it then waits
+        for them to end, and checks the store again (an ``add`` that has ended is
+        seen by every reading that begins after it).
+
         Damage met while reading (RocksDB finds a corrupted block only when it
         reads it) fails that reading; the store is rebuilt at the next open.
         """
         with self._readers_lock:
+            # A writer has changed the files while others read: this reading waits
+            # for them to finish, so that it (and every later one) sees the change.
+            while self._readers and self._disk is not None and self._disk.changed():
+                self._readers_lock.wait()
             if self._readers == 0:
                 if self._damage is not None and self._disk is not None:
                     reason, self._damage = self._damage, None
@@ -158,6 +167,8 @@ class LocalBase:
                 if self._readers == 0 and self._disk is not None:
                     self.__dict__.pop("store", None)  # checked again by the next reading
                     self._disk.release()
+                if self._readers == 0:
+                    self._readers_lock.notify_all()
 
     def _finish_interrupted_add(self) -> None:
         """Roll an interrupted `positions add` forward before reading data/.

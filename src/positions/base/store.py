@@ -452,6 +452,12 @@ class DiskStore:
                 del store
             self._write_manifest(manifest)
 
+    def changed(self) -> bool:
+        """True when the open store may no longer be what the files hold: a writer
+        has changed the files or the store since :meth:`open` checked them."""
+        manifest = self._read_manifest()
+        return manifest != self.version or not self._in_step(manifest)
+
     def _in_step(self, manifest: dict[str, FileState] | None) -> bool:
         if manifest is None or not self.data_path.is_dir():
             return False
