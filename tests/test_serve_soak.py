@@ -205,6 +205,12 @@ def test_soak(port: int) -> None:
     after = normal_seconds(port)
     assert after <= max(3 * usual, usual + 0.25), (usual, after)
     gc.collect()
-    assert threading.active_count() <= threads_before, "request threads left behind"
+    # A request thread answering the last of the load may still be closing its socket
+    # (on a busy machine): a few seconds' grace, then none may be left.
+    settled = time.monotonic() + 5
+    while threading.active_count() > threads_before and time.monotonic() < settled:
+        time.sleep(0.05)
+    left = [t.name for t in threading.enumerate()]
+    assert threading.active_count() <= threads_before, f"request threads left behind: {left}"
     rss_after = rss_kib()
     assert rss_after <= 1.2 * rss_before, (rss_before, rss_after)
