@@ -94,3 +94,40 @@ def test_the_architecture_page_names_every_module() -> None:
     stems = {p.stem for p in source.rglob("*.py") if p.stem not in ("__init__", "__main__")}
     stems -= {p.stem for p in (source / "cli" / "commands").glob("*.py")}  # commands/*
     assert sorted(s for s in stems if f"`{s}" not in page and f"{s}.py" not in page) == []
+
+
+def _python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)\n```", text, flags=re.S)
+
+
+def test_the_python_example_of_the_queries_page_runs() -> None:
+    page = (REPO / "docs" / "queries.md").read_text(encoding="utf-8")
+    (block,) = [b for b in _python_blocks(page) if "kb.query(" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(block, "docs/queries.md", "exec"), namespace)
+    result = namespace["result"]
+    assert result.to_dicts()[0]["date"].isoformat() == "2022-01-10"
+
+
+SAVED = sorted(p.stem for p in (REPO / "queries").glob("*.rq"))
+# A command line as the docs show one: at the start of a line (after a `$ ` prompt,
+# options and indentation allowed) or in backticks.
+EXAMPLE_QUERY = re.compile(
+    r"(?:^[ \t]*(?:\$ )?|`)(?:\.venv/bin/)?positions (?:--[\w-]+ \S+ )*"
+    r"quer(?:y|ies) ([a-z][a-z0-9-]+)(?![a-z0-9.-])",
+    flags=re.M,
+)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_saved_query_the_docs_run_exists(doc) -> None:
+    text = doc.read_text(encoding="utf-8")
+    named = set(re.findall(EXAMPLE_QUERY, text))
+    named |= set(re.findall(r'kb\.query\("([a-z][a-z0-9-]+)"', text))
+    assert sorted(named - set(SAVED)) == []
+
+
+def test_every_saved_query_the_help_runs_exists() -> None:
+    for name, command in get_command(app).commands.items():
+        named = set(re.findall(EXAMPLE_QUERY, command.help or ""))
+        assert sorted(named - set(SAVED)) == [], name

@@ -1,6 +1,6 @@
 """Run a query on a base: the engine behind ``KnowledgeBase.query`` and ``positions query``.
 
-    result = run(kb, "statements-by-party", {"party": "kb:russia"})
+    result = run(kb, "node-statements", {"node": "kb:russia"})
     for row in result.to_dicts():
         ...
 

@@ -20,7 +20,7 @@ with its description, parameters, text and an example call.
 
   positions queries
 
-  positions queries statements-by-party
+  positions queries position-over-time
 """
 
 

@@ -38,9 +38,11 @@ $POSITIONS_ENDPOINT_TOKEN (see docs/remote.md).
 
   positions query meeting-timeline
 
-  positions query statements-by-party -p party=kb:russia -p since=2022-01-01 -f csv
+  positions query meeting-timeline -p since=2022-01-01 -f csv
 
-  positions query --sparql 'SELECT ?p WHERE { ?p a pos:Party }'
+  positions query position-over-time -p party=kb:united-states -p topic=topic:nato-enlargement
+
+  positions query --sparql 'SELECT ?p WHERE { ?p a pos:State }'
 
   echo 'ASK { ?s ?p ?o }' | positions query -
 
