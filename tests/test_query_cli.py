@@ -153,7 +153,7 @@ def test_both_name_and_sparql() -> None:
 def test_help_has_examples() -> None:
     result = cli("query", "--help")
     assert result.exit_code == 0
-    assert "-p party=kb:russia" in result.stdout and "--allow-network" in result.stdout
+    assert "-p party=kb:united-states" in result.stdout and "--allow-network" in result.stdout
 
 
 # --- positions queries ------------------------------------------------------------------------
