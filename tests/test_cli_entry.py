@@ -56,3 +56,13 @@ def test_the_one_command_app_answers_as_the_whole_app(args: list[str]) -> None:
     one = cli(*args, app=app_for(args))
     assert app_for(args) is not app
     assert (one.exit_code, one.stdout, one.stderr) == (whole.exit_code, whole.stdout, whole.stderr)
+
+
+def test_version_is_the_version_of_the_package() -> None:
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"positions {declared['project']['version']}\n"
+    assert cli("--kb", "/no/such/base", "--version").exit_code == 0  # needs no base

@@ -271,6 +271,17 @@ def test_an_unknown_format_is_a_usage_error() -> None:
 
 
 @pytest.mark.parametrize(
+    ("alias", "fmt"),
+    [("ntriples", "nt"), ("N-Triples", "nt"), ("ttl", "turtle"), ("n-quads", "nquads")],
+)
+def test_other_tools_names_of_a_format_are_understood(alias: str, fmt: str) -> None:
+    """`positions query -f ntriples` and `positions export -f ntriples` say the same."""
+    named, short = run("-f", alias), run("-f", fmt)
+    assert named.exit_code == short.exit_code == 0, named.output
+    assert named.stdout_bytes == short.stdout_bytes
+
+
+@pytest.mark.parametrize(
     "folder", ["data", "ontology", "ontology/shapes", "queries", ".positions-cache"]
 )
 def test_output_inside_the_base_is_refused(folder: str, tmp_path: Path) -> None:

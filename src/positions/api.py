@@ -358,7 +358,6 @@ class KnowledgeBase(LocalBase):
         """The base in an RDF format (turtle, nt, trig, nquads, jsonld, rdfxml), with
         its VoID/DCAT description; written atomically to ``output`` when given
         (never inside the base's own folders)."""
-        from positions.errors import UsageError
         from positions.output.export import (
             Format,
             export,
@@ -366,11 +365,7 @@ class KnowledgeBase(LocalBase):
             write_atomically,
         )
 
-        try:
-            chosen = Format(fmt.lower())
-        except ValueError:
-            known = ", ".join(f.value for f in Format)
-            raise UsageError(f"--format {fmt!r} is not one of: {known}") from None
+        chosen = Format.parse(fmt)
         if output is not None:
             refuse_output_inside_base(self, output)
         content = export(

@@ -35,6 +35,14 @@ APP_SETTINGS: dict = {
 app = typer.Typer(**APP_SETTINGS)
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from positions import __version__
+
+        print(f"positions {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global_options(
     kb: Annotated[
@@ -48,6 +56,15 @@ def _global_options(
     ] = None,
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version of positions and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
     ] = False,
     max_input_bytes: Annotated[
         int | None,

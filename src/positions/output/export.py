@@ -63,6 +63,31 @@ class Format(StrEnum):
     jsonld = "jsonld"
     rdfxml = "rdfxml"
 
+    @classmethod
+    def parse(cls, text: str) -> Format:
+        """The format ``text`` names: its value, or a name another tool uses for it
+        (``ntriples`` as ``positions query -f`` says, ``ttl``, ``n-quads``, ``json-ld``,
+        ``xml``); a UsageError listing the formats otherwise."""
+        word = text.strip().lower()
+        try:
+            return cls(FORMAT_ALIASES.get(word, word))
+        except ValueError:
+            known = ", ".join(f.value for f in cls)
+            raise UsageError(f"--format {text!r} is not one of: {known}") from None
+
+
+FORMAT_ALIASES = {
+    "ntriples": "nt",
+    "n-triples": "nt",
+    "ttl": "turtle",
+    "nq": "nquads",
+    "n-quads": "nquads",
+    "json-ld": "jsonld",
+    "xml": "rdfxml",
+    "rdf": "rdfxml",
+    "rdf/xml": "rdfxml",
+}
+
 
 @dataclass(frozen=True)
 class Graph:

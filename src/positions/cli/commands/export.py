@@ -49,7 +49,7 @@ def export_command(
         typer.Option(
             "--format",
             "-f",
-            help="turtle, nt, trig, nquads, jsonld or rdfxml.",
+            help="turtle, nt (or ntriples), trig, nquads, jsonld or rdfxml.",
             case_sensitive=False,
         ),
     ] = "turtle",
