@@ -33,6 +33,17 @@ SEEDS = REPO.parent / "shared" / "seeds"
 KB = "https://w3id.org/positions/id/"
 POS = "https://w3id.org/positions/vocab#"
 
+# The prefixes a test's Turtle of new facts starts with.
+TURTLE_PREFIXES = """\
+@prefix kb: <https://w3id.org/positions/id/> .
+@prefix pos: <https://w3id.org/positions/vocab#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix stance: <https://w3id.org/positions/vocab/stance/> .
+@prefix scope: <https://w3id.org/positions/vocab/scope/> .
+@prefix genre: <https://w3id.org/positions/vocab/genre/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
 PREFIXES = """
 PREFIX kb: <https://w3id.org/positions/id/>
 PREFIX pos: <https://w3id.org/positions/vocab#>

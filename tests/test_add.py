@@ -16,17 +16,7 @@ from positions import KnowledgeBase
 from positions.base.datafiles import render_data_file
 from positions.base.journal import TEMP_PREFIX, commit, recover
 from positions.base.layout import JOURNAL_NAME
-from support import cli, tree_digest
-
-HEAD = """\
-@prefix kb: <https://w3id.org/positions/id/> .
-@prefix pos: <https://w3id.org/positions/vocab#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix stance: <https://w3id.org/positions/vocab/stance/> .
-@prefix scope: <https://w3id.org/positions/vocab/scope/> .
-@prefix genre: <https://w3id.org/positions/vocab/genre/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
+from support import TURTLE_PREFIXES, cli, tree_digest
 
 # A statement of source-003 that the base does not hold, with a new source for a second report.
 NEW_STATEMENT = """
@@ -49,7 +39,7 @@ kb:source-test
 """
 
 
-def write(folder: Path, name: str, body: str, head: str = HEAD) -> Path:
+def write(folder: Path, name: str, body: str, head: str = TURTLE_PREFIXES) -> Path:
     path = folder / name
     path.write_text(head + body, encoding="utf-8")
     return path

@@ -16,22 +16,13 @@ import pytest
 from positions import KnowledgeBase
 from positions.base.journal import TEMP_PREFIX
 from positions.base.layout import JOURNAL_NAME
-from support import cli, start_add
-
-HEAD = """\
-@prefix kb: <https://w3id.org/positions/id/> .
-@prefix pos: <https://w3id.org/positions/vocab#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix genre: <https://w3id.org/positions/vocab/genre/> .
-@prefix stance: <https://w3id.org/positions/vocab/stance/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
+from support import TURTLE_PREFIXES, cli, start_add
 
 
 def statement_and_source(name: str) -> str:
     """A new statement (statements.ttl) and its new source (sources.ttl): two files change."""
     return (
-        HEAD
+        TURTLE_PREFIXES
         + f"""
 kb:stmt-{name} a pos:Statement ;
     rdfs:label "Test statement {name}"@en ;

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 import pytest
 
 from positions.cli.app import app
-from support import REPO, Request, Served, cli, start_add, tree_digest
+from support import REPO, TURTLE_PREFIXES, Request, Served, cli, start_add, tree_digest
 
 COMMANDS = {command.name for command in app.registered_commands}
 
@@ -447,14 +447,9 @@ def test_case_11_refusal_names_the_input_file(base: Path, tmp_path: Path) -> Non
 
 # -- case 20: concurrent adds, and kill -9 during a write ------------------------------------
 
-NEW_FACTS = """\
-@prefix kb: <https://w3id.org/positions/id/> .
-@prefix pos: <https://w3id.org/positions/vocab#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix genre: <https://w3id.org/positions/vocab/genre/> .
-@prefix stance: <https://w3id.org/positions/vocab/stance/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-
+NEW_FACTS = (
+    TURTLE_PREFIXES
+    + """
 kb:stmt-hostile-{name} a pos:Statement ;
     rdfs:label "Hostile test {name}"@en ;
     pos:speaker kb:vladimir-putin ;
@@ -470,6 +465,7 @@ kb:source-hostile-{name} a pos:Source ;
     pos:genre genre:news-report ;
     pos:publishedOn "2022-01-16"^^xsd:date .
 """
+)
 
 
 def _every_data_file_parses(base: Path) -> None:

@@ -20,16 +20,8 @@ import pytest
 from positions.base.journal import commit
 from positions.base.layout import JOURNAL_NAME
 from positions.errors import FileSystemError
-from support import REPO, cli, tree_digest
+from support import REPO, TURTLE_PREFIXES, cli, tree_digest
 
-HEAD = """\
-@prefix kb: <https://w3id.org/positions/id/> .
-@prefix pos: <https://w3id.org/positions/vocab#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix stance: <https://w3id.org/positions/vocab/stance/> .
-@prefix genre: <https://w3id.org/positions/vocab/genre/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-"""
 # A statement and its new source: statements.ttl and sources.ttl both change.
 NEW = """
 kb:stmt-test-os
@@ -54,7 +46,7 @@ kb:source-test-os
 @pytest.fixture
 def new(tmp_path: Path) -> Path:
     path = tmp_path / "new.ttl"
-    path.write_text(HEAD + NEW, encoding="utf-8")
+    path.write_text(TURTLE_PREFIXES + NEW, encoding="utf-8")
     return path
 
 
