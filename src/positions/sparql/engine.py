@@ -34,7 +34,7 @@ import pyoxigraph as ox
 from positions.errors import InputError, Position, QueryLimitExceeded, UsageError
 from positions.rdf.namespaces import PREFIXES
 from positions.sparql.lexer import syntax_error
-from positions.sparql.limits import start_on_query_stack
+from positions.sparql.limits import SAVED_TIMEOUT, start_on_query_stack
 from positions.sparql.params import bind
 from positions.sparql.policy import GraphsOnDemand, inspect_query
 from positions.sparql.rewrite import check_subquery_parameters, project_parameters, rewrite_bound
@@ -43,7 +43,7 @@ from positions.sparql.saved import SavedQuery
 if TYPE_CHECKING:
     from positions.sparql.catalogue import Catalogue
 
-DEFAULT_TIMEOUT = 30.0  # seconds
+DEFAULT_TIMEOUT = SAVED_TIMEOUT  # seconds
 DEFAULT_MAX_ROWS = 100_000  # a safety cap when the caller asked for no limit
 
 

@@ -56,7 +56,7 @@ from positions.output import html_report as report
 from positions.output.html import e
 from positions.rdf.namespaces import DATA, compact
 from positions.sparql.engine import run
-from positions.sparql.limits import MEMORY_PER_QUERY_MIB
+from positions.sparql.limits import MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
 from positions.web import pages, protocol
 from positions.web.bounded import BoundedServer, DeadlineReader
 from positions.web.guard import (
@@ -86,7 +86,7 @@ if TYPE_CHECKING:
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
-DEFAULT_TIMEOUT = 30.0  # seconds, as `positions query`
+DEFAULT_TIMEOUT = SAVED_TIMEOUT  # seconds, as `positions query` gives a saved query
 DEFAULT_MAX_ROWS = 10_000  # rows (or triples) one SPARQL request may return
 DEFAULT_MAX_MEMORY = MEMORY_PER_QUERY_MIB  # MiB one query may take beyond the server's own
 

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from positions.cli.options import command, open_kb
-from positions.sparql.limits import MEMORY_PER_QUERY_MIB
+from positions.sparql.limits import MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
 
 SERVE_HELP = """
 Serve the base on http://127.0.0.1:PORT/: the report's views as pages, a page for every
@@ -60,7 +60,7 @@ def serve_command(
     ] = "127.0.0.1",
     timeout: Annotated[
         float, typer.Option("--timeout", min=0.1, help="Time limit of a query (seconds).")
-    ] = 30.0,
+    ] = SAVED_TIMEOUT,
     max_rows: Annotated[
         int, typer.Option("--max-rows", min=1, help="Most rows (or triples) one query may return.")
     ] = 10_000,
