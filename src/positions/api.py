@@ -31,6 +31,7 @@ from positions.sparql.limits import ADHOC_TIMEOUT, MEMORY_PER_QUERY_MIB, SAVED_T
 
 if TYPE_CHECKING:  # imported by the verbs that need them
     from positions.adding.apply import Outcome
+    from positions.adding.edit import EditOutcome
     from positions.checking.report import Report
     from positions.remote.http import Credentials
     from positions.remote.push import PushReport
@@ -290,6 +291,8 @@ class KnowledgeBase(LocalBase):
         graph: str | None = None,
         insecure: bool = False,
         credentials: Credentials | None = None,
+        by: str | None = None,
+        reason: str | None = None,
     ) -> Outcome:
         """Add the facts of ``files``, all or nothing, after validating them with the base.
 
@@ -304,8 +307,10 @@ class KnowledgeBase(LocalBase):
 
                 raise UsageError("--endpoint, --graph and --insecure go with --to STORE_URL")
             from positions.adding.apply import add
+            from positions.adding.changelog import noted
 
-            return add(self, files, dry_run=dry_run, strict=strict)
+            with noted(by, reason):  # for the change log
+                return add(self, files, dry_run=dry_run, strict=strict)
         from positions.remote.http import Credentials
         from positions.remote.store import add_remote
 
@@ -323,12 +328,63 @@ class KnowledgeBase(LocalBase):
         )
 
     def import_csv(
-        self, path: Path, *, kind: str | None = None, dry_run: bool = False, strict: bool = False
+        self,
+        path: Path,
+        *,
+        kind: str | None = None,
+        dry_run: bool = False,
+        strict: bool = False,
+        by: str | None = None,
+        reason: str | None = None,
     ) -> Outcome:
         """Add the rows of a CSV file (see docs/adding.md) exactly as :meth:`add` adds a file."""
+        from positions.adding.changelog import noted
         from positions.adding.csvimport import import_csv
 
-        return import_csv(self, path, kind=kind, dry_run=dry_run, strict=strict)
+        with noted(by, reason):  # for the change log
+            return import_csv(self, path, kind=kind, dry_run=dry_run, strict=strict)
+
+    def amend(
+        self,
+        file: Path | str,
+        *,
+        dry_run: bool = False,
+        strict: bool = False,
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> EditOutcome:
+        """Replace the values ``file`` gives for the properties of nodes the base holds,
+        validated and recorded in the change log (``by``: default $USER), all or nothing."""
+        from positions.adding.amend import amend
+        from positions.adding.changelog import noted
+
+        with noted(by, reason):
+            return amend(self, Path(file), dry_run=dry_run, strict=strict)
+
+    def retract(
+        self,
+        iris: Iterable[str],
+        *,
+        cascade: bool = False,
+        dry_run: bool = False,
+        strict: bool = False,
+        by: str | None = None,
+        reason: str | None = None,
+    ) -> EditOutcome:
+        """Remove the facts about ``iris`` (``kb:...``) and the evidence under them; refused
+        while other facts point at them, unless ``cascade`` (then those go too)."""
+        from positions.adding.changelog import noted
+        from positions.adding.retract import retract
+
+        with noted(by, reason):
+            return retract(self, list(iris), cascade=cascade, dry_run=dry_run, strict=strict)
+
+    def log(self, node: str | None = None) -> QueryResult:
+        """The change log (every add, amend, retract and import), or the changes of ``node``:
+        one row per change, node and property, with its values before and after."""
+        from positions.adding.history import history
+
+        return history(self, node)
 
     def non_canonical(self) -> list[str]:
         """The data files (relative to data/) not in canonical form."""

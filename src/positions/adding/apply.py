@@ -12,7 +12,8 @@ Three steps (docs/adding.md tells the story for users):
    (:func:`positions.checking.validate.validate`); any violation (any warning under
    ``strict``) stops the add.
 3. **Commit** (:func:`positions.base.journal.commit`) the full new text of every
-   changed file, all or nothing, then bring the store in step.
+   changed file, and the change log's entry for the addition
+   (:mod:`positions.adding.changelog`), all or nothing, then bring the store in step.
 
 Steps 1 to 3 run under the writers' lock (:func:`positions.base.journal.base_lock`),
 after :func:`positions.base.journal.recover` has finished any interrupted write:
@@ -27,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
 
 from positions.adding.inputs import InputFile, read_inputs
 from positions.adding.plan import AddRefused, Plan, plan_add, refuse_conflicts
@@ -116,12 +119,28 @@ def _apply(
         report = _validate(kb, plan.inputs, strict, relocate)
         if not report.conforms:
             raise violations_error(report)
-        commit(kb.layout.data_dir, plan.texts)
+        texts, logged = _with_log(kb, plan)
+        commit(kb.layout.data_dir, texts)
         # Files and store together: the new triples go into the store as they
         # are (a disk store is not reloaded; one not opened yet catches up on
         # its next open from its manifest).
-        kb.refresh_store(plan.added)
+        kb.refresh_store({**plan.added, **logged})
         return Outcome(plan, report, written=True, recovered=recovered)
+
+
+def _with_log(kb: LocalBase, plan: Plan) -> tuple[dict[str, str], dict[str, list]]:
+    """The plan's texts and the change log's entry for them (positions.adding.changelog):
+    an ``import`` when the facts come from a table, else an ``add``."""
+    from positions.adding.changelog import Change, current_note, log_texts
+
+    added = [t for triples in plan.added.values() for t in triples]
+    by, reason = current_note()
+    kind = "import" if any(src.rows is not None for src in plan.sources) else "add"
+    nodes = list(dict.fromkeys(s for s, _, _ in added if not isinstance(s, ox.BlankNode)))
+    change = Change(kind, nodes=nodes, added=added, by=by, reason=reason)
+    change.sources = [Path(src.name).name for src in plan.sources]
+    log, logged = log_texts(kb, change, plan.texts)
+    return {**plan.texts, **log}, logged
 
 
 def _validate(

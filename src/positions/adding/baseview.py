@@ -108,6 +108,14 @@ class BaseView:
                 home[node] = written[0]
         return home
 
+    def files_of(self, node: Term, predicate: ox.NamedNode | None = None) -> set[str]:
+        """The data files that hold facts about ``node`` (through ``predicate``, if given)."""
+        return {self._file(q) for q in self._quads(node, predicate, None)}
+
+    def pointing_at(self, node: Term) -> list[tuple[Term, ox.NamedNode, str]]:
+        """Every fact of the data whose object is ``node``: (subject, predicate, file)."""
+        return [(q.subject, q.predicate, self._file(q)) for q in self._quads(None, None, node)]
+
     def file_for_new(self, class_file_name: str) -> str:
         """Where new nodes of a class go; one look at the folder per plan, not per node."""
         if self.destination is not None:

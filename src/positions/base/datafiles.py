@@ -23,6 +23,9 @@ from positions.rdf.namespaces import PREFIXES, VOCAB
 from positions.rdf.turtle import serialize_turtle, serialize_with_additions
 
 ORG = PREFIXES["org"]
+PROV = PREFIXES["prov"]
+# The change log (positions.adding.changelog): each change a prov:Activity.
+CHANGES_FILE = "changes.ttl"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 SUBCLASS_OF = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf")
 
@@ -42,6 +45,7 @@ FILE_FOR_CLASS: list[tuple[str, str]] = [
     (VOCAB + "Outlet", "sources.ttl"),
     (VOCAB + "Party", "parties.ttl"),
     (VOCAB + "Place", "parties.ttl"),
+    (PROV + "Activity", CHANGES_FILE),  # last: statements and meetings are activities too
 ]
 FALLBACK_FILE = "other.ttl"
 # A class's file, or the last of its parts, takes new nodes until it is this big.
@@ -65,6 +69,10 @@ HEADERS: dict[str, str] = {
     ),
     "sources.ttl": "Sources (articles, posts, interviews) and the outlets that publish them.",
     "parties.ttl": "Parties (states, alliances, organisations, government bodies) and places.",
+    CHANGES_FILE: (
+        "The change log: every add, amend, retract and import (PROV-O), with the\n"
+        "triples each removed or added as N-Triples text (`positions log` shows it)."
+    ),
     "other.ttl": "Nodes of classes that no other data file holds.",
 }
 

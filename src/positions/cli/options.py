@@ -96,3 +96,21 @@ Insecure = Annotated[
     typer.Option("--insecure", help="Allow plain http:// to a host other than this machine."),
 ]
 Timeout = Annotated[float, timeout_option()]
+By = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="NAME",
+        help="Who makes the change, for the change log (default: $USER).",
+        show_default=False,
+    ),
+]
+Reason = Annotated[
+    str | None,
+    typer.Option(
+        "--reason",
+        metavar="TEXT",
+        help="Why, for the change log (positions log shows it).",
+        show_default=False,
+    ),
+]
