@@ -14,8 +14,10 @@ from typing import Annotated
 import typer
 
 from positions.cli.options import (
+    By,
     DryRun,
     Insecure,
+    Reason,
     Strict,
     command,
     endpoint_option,
@@ -91,7 +93,18 @@ def add_command(
     ] = None,
     insecure: Insecure = False,
     timeout: Annotated[float, timeout_option("With --to: seconds for each request.")] = 30.0,
+    by: By = None,
+    reason: Reason = None,
 ) -> None:
     kb = open_kb(endpoint, timeout=timeout)
-    outcome = kb.add(files, dry_run=dry_run, strict=strict, to=to, graph=graph, insecure=insecure)
+    outcome = kb.add(
+        files,
+        dry_run=dry_run,
+        strict=strict,
+        to=to,
+        graph=graph,
+        insecure=insecure,
+        by=by,
+        reason=reason,
+    )
     sys.stdout.write(outcome.to_text())

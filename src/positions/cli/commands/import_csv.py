@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from positions.cli.options import DryRun, Strict, command, open_kb
+from positions.cli.options import By, DryRun, Reason, Strict, command, open_kb
 
 IMPORT_HELP = (
     "Import statements, demands, meetings, media appearances or sources from a CSV file (one "
@@ -52,6 +52,10 @@ def import_command(
     ] = None,
     dry_run: DryRun = False,
     strict: Strict = False,
+    by: By = None,
+    reason: Reason = None,
 ) -> None:
-    outcome = open_kb().import_csv(file, kind=kind, dry_run=dry_run, strict=strict)
+    outcome = open_kb().import_csv(
+        file, kind=kind, dry_run=dry_run, strict=strict, by=by, reason=reason
+    )
     sys.stdout.write(outcome.to_text())
