@@ -92,6 +92,22 @@ def start_add(base: Path, path: Path, pause: str | None = None) -> subprocess.Po
     )
 
 
+def start_positions(base: Path, *args: str, pause: str | None = None) -> subprocess.Popen[str]:
+    """``python -m positions --kb BASE ARGS...`` as a real process (any command), as
+    :func:`start_add` runs ``add``, with the same ``pause`` hook."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    env.pop("POSITIONS_TEST_PAUSE_AT", None)
+    if pause:
+        env["POSITIONS_TEST_PAUSE_AT"] = pause
+    return subprocess.Popen(
+        [sys.executable, "-m", "positions", "--kb", str(base), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def bench_module(name: str):
     """``bench/<name>.py`` as a module (bench/ is scripts, not a package); cached in
     ``sys.modules`` so that its dataclasses and pickling find it."""
