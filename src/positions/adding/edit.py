@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from positions.adding.baseview import BaseView
 from positions.adding.changelog import Change, current_note, log_texts
-from positions.adding.facts import FactGraph, Term, Triple, show
+from positions.adding.facts import RDF_TYPE, FactGraph, Term, Triple, show
 from positions.adding.inputs import InputFile
 from positions.adding.plan import AddRefused
 from positions.base.datafiles import render_data_file
@@ -229,7 +230,7 @@ def _focus(edit: Edit) -> set[str]:
     """The nodes an edit changes and the named nodes its removed values pointed to."""
     found = {n.node.value for n in edit.nodes}
     for triples in (*edit.removed.values(), *edit.added.values()):
-        found |= {o.value for _, _, o in triples if isinstance(o, ox.NamedNode)}
+        found |= {o.value for _, p, o in triples if isinstance(o, ox.NamedNode) and p != RDF_TYPE}
     return found - {n.node.value for n in edit.nodes if n.retracted}
 
 
@@ -267,7 +268,8 @@ def _validate_reach(kb: LocalBase, edit: Edit, strict: bool) -> Report:
     from positions.rdf.turtle import serialize_turtle
 
     store = ShadowStore(kb.store, kb, edit)
-    focus = sorted(_focus(edit))
+    view = BaseView(kb)
+    focus = sorted(n for n in _focus(edit) if view.files_of(ox.NamedNode(n)))  # data nodes
     described: list[ox.Triple] = []
     for iri in focus:
         node = ox.NamedNode(iri)
