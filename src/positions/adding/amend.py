@@ -27,6 +27,7 @@ from positions.adding.baseview import BaseView
 from positions.adding.changelog import log_files
 from positions.adding.edit import Edit, EditOutcome, NodeChange, apply_edit
 from positions.adding.facts import FactGraph, show, subtree
+from positions.adding.history import shown
 from positions.adding.inputs import InputFile, read_inputs
 from positions.adding.plan import AddRefused
 from positions.adding.protect import OntologyTerms, find_trespasses
@@ -114,28 +115,16 @@ def _amend_node(
         for t in graph.by_subject.get(root, []):
             if t[1] not in predicates:
                 continue
-            change.old.setdefault(show(t[1]), []).append(_shown(t[2], graph))
+            change.old.setdefault(show(t[1]), []).append(shown(t[2], graph))
             item = graph.item(t)
             old_items.add(item)
             if item in new_items:
                 continue
             edit.removed.setdefault(name, []).extend([t, *subtree(t[2], graph.by_subject)])
     for t in given:
-        change.new.setdefault(show(t[1]), []).append(_shown(t[2], new))
+        change.new.setdefault(show(t[1]), []).append(shown(t[2], new))
         if new.item(t) not in old_items:
             edit.added.setdefault(home, []).extend([t, *subtree(t[2], new.by_subject)])
     for values in (*change.old.values(), *change.new.values()):
         values.sort()
     edit.nodes.append(change)
-
-
-def _shown(term: ox.NamedNode | ox.BlankNode | ox.Literal, graph: FactGraph, depth: int = 0) -> str:
-    """A value as the summary shows it; a blank node by what it holds (two levels)."""
-    if not isinstance(term, ox.BlankNode):
-        return show(term)
-    if depth >= 2:
-        return "[ ... ]"
-    inner = "; ".join(
-        f"{show(p)} {_shown(o, graph, depth + 1)}" for _, p, o in graph.by_subject.get(term, [])
-    )
-    return f"[ {inner} ]"

@@ -123,8 +123,7 @@ class EditOutcome:
         if not edit.changed:
             lines.append("Nothing to change: the base already holds these values.")
         else:
-            verb = {"amend": "amend", "retract": "retract"}[edit.kind]
-            done = f"Would {verb}" if self.dry_run else f"{verb.capitalize()}ed"
+            done = f"Would {edit.kind}" if self.dry_run else f"{edit.kind.capitalize()}ed"
             lines.append(f"{done} {plural(len(edit.nodes), 'node')}:")
             for node in edit.nodes:
                 lines.extend(_node_lines(node))
@@ -270,33 +269,44 @@ def _validate_reach(kb: LocalBase, edit: Edit, strict: bool) -> Report:
     store = ShadowStore(kb.store, kb, edit)
     view = BaseView(kb)
     focus = sorted(n for n in _focus(edit) if view.files_of(ox.NamedNode(n)))  # data nodes
-    described: list[ox.Triple] = []
+    described: list[Triple] = []
     for iri in focus:
         node = ox.NamedNode(iri)
-        described += [q.triple for q in store.quads_for_pattern(node, None, None)]
-        described += _blank_below(store, described)
-    described += [ox.Triple(*t) for ts in edit.added.values() for t in ts]
+        own = [
+            (q.subject, q.predicate, q.object) for q in store.quads_for_pattern(node, None, None)
+        ]
+        described += own + _below(store, own)
+    described += [t for ts in edit.added.values() for t in ts]
     if not described:
         from positions.checking.report import Report
 
         return Report(problems=[], files=[], strict=strict)
     with tempfile.TemporaryDirectory(prefix="positions-edit-") as folder:
         path = Path(folder) / f"{edit.kind}.ttl"
-        path.write_text(serialize_turtle(described), encoding="utf-8")
+        text = serialize_turtle([ox.Triple(*t) for t in described])
+        path.write_text(text, encoding="utf-8")
         return validate_new(kb, [path], strict=strict, store=store)
 
 
-def _blank_below(store: ShadowStore, triples: list[ox.Triple]) -> list[ox.Triple]:
-    out: list[ox.Triple] = []
-    stack = [t.object for t in triples if isinstance(t.object, ox.BlankNode)]
+def _about(store: object, node: Term) -> list[Triple]:
+    """The triples of ``node`` in ``store``, and those of the blank nodes under it."""
+    own = store.quads_for_pattern(node, None, None)  # type: ignore[attr-defined]
+    triples: list[Triple] = [(q.subject, q.predicate, q.object) for q in own]
+    return triples + _below(store, triples)
+
+
+def _below(store: object, triples: Iterable[Triple | ox.Triple]) -> list[Triple]:
+    """The triples of the blank nodes reachable from the objects of ``triples``."""
+    out: list[Triple] = []
+    stack = [t[2] for t in map(tuple, triples) if isinstance(t[2], ox.BlankNode)]
     seen: set[Term] = set()
     while stack:
         blank = stack.pop()
         if blank in seen:
             continue
         seen.add(blank)
-        for q in store.quads_for_pattern(blank, None, None):
-            out.append(q.triple)
+        for q in store.quads_for_pattern(blank, None, None):  # type: ignore[attr-defined]
+            out.append((q.subject, q.predicate, q.object))
             if isinstance(q.object, ox.BlankNode):
                 stack.append(q.object)
     return out
@@ -346,26 +356,5 @@ class ShadowStore:
         below = [
             (q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(o, None, None)
         ]
-        below += [t for t in _subtree_triples(self.store, below)]
+        below += _below(self.store, below)
         return FactGraph(below).keys.get(o) in keys
-
-
-def _subtree_triples(store: ox.Store, triples: list[Triple]) -> list[Triple]:
-    out: list[Triple] = []
-    stack = [o for _, _, o in triples if isinstance(o, ox.BlankNode)]
-    seen: set[Term] = set()
-    while stack:
-        blank = stack.pop()
-        if blank in seen:
-            continue
-        seen.add(blank)
-        for q in store.quads_for_pattern(blank, None, None):
-            out.append((q.subject, q.predicate, q.object))
-            if isinstance(q.object, ox.BlankNode):
-                stack.append(q.object)
-    return out
-
-
-def nodes_in(triples: Iterable[Triple]) -> list[ox.NamedNode]:
-    """The named subjects of ``triples``, in order, once each."""
-    return list(dict.fromkeys(s for s, _, _ in triples if isinstance(s, ox.NamedNode)))

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from positions.errors import UsageError
 from positions.rdf.labels import label_of, literal_pairs
-from positions.rdf.namespaces import PREFIXES, compact
+from positions.rdf.namespaces import PREFIXES, compact, expand
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
@@ -143,3 +144,19 @@ def show(term: Term) -> str:
             text = text.split("^^")[0]
         return text
     return "[ ... ]"
+
+
+def parse_iri(text: str) -> ox.NamedNode:
+    """``kb:x``, ``<https://...>`` or ``https://...`` as a node; anything else a usage error."""
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    iri = expand(text) if not text.startswith(("http://", "https://")) else text
+    if not iri:
+        raise UsageError(
+            f"{text!r} is not an IRI: write a prefixed name such as kb:stmt-x or a full IRI"
+        )
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise UsageError(f"{text!r} is not an IRI ({error})") from None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from positions.adding import changelog as log
-from positions.adding.facts import FactGraph, Term, Triple, show
+from positions.adding.facts import FactGraph, Term, Triple, parse_iri, show
 from positions.rdf import rdfio
 from positions.sparql.engine import QueryResult
 
@@ -57,7 +57,7 @@ def entries(kb: LocalBase) -> list[Entry]:
     for q in quads:
         by_subject[q.subject].append(q)
     found = []
-    for subject, facts in by_subject.items():
+    for facts in by_subject.values():
         if not any(q.predicate == log.RDF_TYPE and q.object == log.ACTIVITY for q in facts):
             continue
         one = {q.predicate: q.object for q in facts}
@@ -82,7 +82,6 @@ def entries(kb: LocalBase) -> list[Entry]:
                 if isinstance(value, ox.Literal):
                     into.extend(log.from_ntriples(value.value))
         found.append(entry)
-        del subject
     return sorted(found, key=lambda e: e.when.value)
 
 
@@ -90,8 +89,6 @@ def history(kb: LocalBase, node: str | None = None) -> QueryResult:
     """The log as rows (see the module); only the changes of ``node`` when given."""
     wanted = None
     if node is not None:
-        from positions.adding.retract import parse_iri
-
         wanted = parse_iri(node)
     rows = []
     for entry in entries(kb):
@@ -127,18 +124,20 @@ def _rows(entry: Entry, wanted: ox.NamedNode | None) -> list[dict[str, Term | No
 
 def _values(graph: FactGraph, subject: Term, predicate: Term) -> str:
     values = sorted(
-        _shown(o, graph, 0) for s, p, o in graph.triples if s == subject and p == predicate
+        shown(o, graph, 0) for s, p, o in graph.triples if s == subject and p == predicate
     )
     return ", ".join(values) or "(none)"
 
 
-def _shown(term: Term, graph: FactGraph, depth: int) -> str:
+def shown(term: Term, graph: FactGraph, depth: int = 0) -> str:
+    """A value as the log and its summaries show it; a blank node by what it holds
+    (two levels deep)."""
     if not isinstance(term, ox.BlankNode):
         return show(term)
     if depth >= 2:
         return "[ ... ]"
     inner = "; ".join(
-        f"{show(p)} {_shown(o, graph, depth + 1)}"
+        f"{show(p)} {shown(o, graph, depth + 1)}"
         for _, p, o in sorted(graph.by_subject.get(term, []), key=lambda t: str(t[1]))
     )
     return f"[ {inner} ]"

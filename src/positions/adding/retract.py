@@ -24,10 +24,9 @@ from positions.adding.amend import ontology_terms
 from positions.adding.baseview import BaseView
 from positions.adding.changelog import log_files
 from positions.adding.edit import Edit, EditOutcome, NodeChange, apply_edit
-from positions.adding.facts import FactGraph, Term, show, subtree
+from positions.adding.facts import FactGraph, Term, parse_iri, show, subtree
 from positions.adding.plan import AddRefused
 from positions.errors import UsageError
-from positions.rdf.namespaces import expand
 from positions.wording import plural
 
 if TYPE_CHECKING:
@@ -49,22 +48,6 @@ def retract(
     return apply_edit(
         kb, lambda: plan_retract(kb, nodes, cascade=cascade), dry_run=dry_run, strict=strict
     )
-
-
-def parse_iri(text: str) -> ox.NamedNode:
-    """``kb:x``, ``<https://...>`` or ``https://...`` as a node; anything else a usage error."""
-    text = text.strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1]
-    iri = expand(text) if not text.startswith(("http://", "https://")) else text
-    if not iri:
-        raise UsageError(
-            f"{text!r} is not an IRI: write a prefixed name such as kb:stmt-x or a full IRI"
-        )
-    try:
-        return ox.NamedNode(iri)
-    except ValueError as error:
-        raise UsageError(f"{text!r} is not an IRI ({error})") from None
 
 
 def plan_retract(kb: LocalBase, nodes: list[ox.NamedNode], *, cascade: bool = False) -> Edit:
