@@ -57,6 +57,12 @@ _INVISIBLE = set(range(0x00, 0x20)) | set(range(0x7F, 0xA0))
 _INVISIBLE |= set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
 _INVISIBLE |= {0x2028, 0x2029, 0xFEFF, 0x200E, 0x200F, 0x061C}
 
+# escape_string's table: the escapes above, else \uXXXX for the invisible characters.
+_ESCAPE_TABLE = {code: f"\\u{code:04X}" for code in _INVISIBLE} | {
+    ord(char): text for char, text in _STRING_ESCAPES.items()
+}
+_NEEDS_ESCAPE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_ESCAPE_TABLE)) + "]")
+
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
@@ -398,15 +404,8 @@ def _object_key(node: Term, text: str) -> tuple:
 
 def escape_string(value: str) -> str:
     """Escape a string for a single-line Turtle literal; controls become ``\\uXXXX``."""
-    out = []
-    for char in value:
-        if char in _STRING_ESCAPES:
-            out.append(_STRING_ESCAPES[char])
-        elif ord(char) in _INVISIBLE:
-            out.append(f"\\u{ord(char):04X}")
-        else:
-            out.append(char)
-    return "".join(out)
+    # Only the characters that need it are looked at (a change log holds long literals).
+    return _NEEDS_ESCAPE.sub(lambda m: _ESCAPE_TABLE[ord(m.group())], value)
 
 
 def _escape_iri(value: str) -> str:
