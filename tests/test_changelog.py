@@ -64,11 +64,12 @@ def test_the_log_is_in_no_answer_and_breaks_no_shape(base: Path, tmp_path: Path)
     log = base / "data" / "changes.ttl"
     assert len(KnowledgeBase.open(base).log().rows) > 10
     with_log = answers(base)
-    problems = {p.identity() for p in KnowledgeBase.open(base).validate().problems}
+    report = KnowledgeBase.open(base).validate()
+    assert report.conforms
+    assert [p for p in report.problems if p.file == "data/changes.ttl"] == []
     assert cli("--kb", str(base), "fmt", "--check").exit_code == 0  # canonical
     log.unlink()
     assert answers(base) == with_log
-    assert {p.identity() for p in KnowledgeBase.open(base).validate().problems} == problems
 
 
 def test_add_and_import_are_logged(base: Path) -> None:
@@ -150,9 +151,9 @@ def test_kill_9_during_amend_leaves_before_or_after(
     for path in (base / "data").glob("*.ttl"):
         ox.parse(path.read_bytes(), format=ox.RdfFormat.TURTLE)  # every file reads
 
-    retract = cli("--kb", str(base), "retract", "kb:stmt-antonov-sanctions-rupture")
-    assert retract.exit_code == 0, retract.output
-    assert "Recovered: " in retract.stdout  # the next writer finished or discarded it
+    fmt = cli("--kb", str(base), "fmt")  # the next writer finishes or discards it
+    assert fmt.exit_code == 0, fmt.output
+    assert "Recovered: " in fmt.stdout
     assert not (base / "data" / JOURNAL_NAME).exists()
     assert not list((base / "data").glob(TEMP_PREFIX + "*"))
     assert _state(base) == (landed, landed)  # the change and its log entry, or neither

@@ -78,7 +78,8 @@ class Edit:
     def render(self, kb: LocalBase) -> None:
         """The full new text of every file the edit changes (only those files are read)."""
         for name in sorted(set(self.removed) | set(self.added)):
-            gone = set(self.removed.get(name, []))
+            gone = _still_pointed_at(self.file_triples(kb, name), self.removed.get(name, []))
+            self.removed[name] = [t for t in self.removed.get(name, []) if t in gone]
             kept = [t for t in self.file_triples(kb, name) if t not in gone]
             triples = [ox.Triple(*t) for t in kept + self.added.get(name, [])]
             text = render_data_file(name, triples)
@@ -104,6 +105,18 @@ class Edit:
             reason=reason,
             sources=self.sources,
         )
+
+
+def _still_pointed_at(triples: list[Triple], removed: list[Triple]) -> set[Triple]:
+    """``removed`` less the triples of blank nodes that a triple which stays points to
+    (a blank node written with a label, shared by two nodes, goes with the last of them)."""
+    gone = set(removed)
+    while True:
+        kept_blanks = {t[2] for t in triples if t not in gone and isinstance(t[2], ox.BlankNode)}
+        back = {t for t in gone if t[0] in kept_blanks}
+        if not back:
+            return gone
+        gone -= back
 
 
 @dataclass
