@@ -222,3 +222,16 @@ def test_a_large_base_validates_what_the_change_reaches(
     assert cli("--kb", str(base), "retract", f"kb:{RETRACTED}").exit_code == 0
     assert whole == []  # never the whole base
     assert ask(base, "kb:us-written-response pos:documentStatus status:sent")
+
+
+def test_a_shared_blank_node_stays_with_the_node_that_keeps_it(base: Path) -> None:
+    (base / "data" / "other.ttl").write_text(
+        TURTLE_PREFIXES
+        + 'kb:note-a rdfs:label "note a"@en ; rdfs:seeAlso _:shared .\n'
+        + 'kb:note-b rdfs:label "note b"@en ; rdfs:seeAlso _:shared .\n'
+        + '_:shared rdfs:label "shared"@en .\n'
+    )
+    result = cli("--kb", str(base), "retract", "kb:note-a")
+    assert result.exit_code == 0, result.output
+    assert not ask(base, "kb:note-a ?p ?o")
+    assert ask(base, 'kb:note-b rdfs:seeAlso/rdfs:label "shared"@en')
