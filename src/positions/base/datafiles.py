@@ -86,6 +86,8 @@ def class_file(name: str) -> str:
 def header_for(file_name: str) -> str:
     """The comment block that opens a data file (named relative to ``data/``)."""
     what = HEADERS.get(class_file(file_name), HEADERS[FALLBACK_FILE])
+    if class_file(file_name) == CHANGES_FILE:  # a record: appended to, never edited
+        return f"{what}\nWritten by positions in its canonical order; not to be edited by hand."
     return (
         f"{what}\n"
         "Written by positions in its canonical order (see README, 'Where facts go');\n"
