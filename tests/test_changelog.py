@@ -126,6 +126,22 @@ def test_the_log_of_nothing(base: Path) -> None:
     assert result.stdout == "when,kind,by,node,property,old,new,reason\n"
 
 
+def test_concurrent_amend_and_retract_both_land(base: Path, tmp_path: Path) -> None:
+    (tmp_path / "sent.ttl").write_text(SENT)
+    runs = [
+        start_positions(base, "amend", str(tmp_path / "sent.ttl")),
+        start_positions(base, "retract", "kb:stmt-antonov-sanctions-rupture"),
+    ]
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    kinds = sorted(r["kind"] for r in KnowledgeBase.open(base).log().to_dicts())
+    assert "amend" in kinds and "retract" in kinds
+    assert _state(base) == (True, True)
+    kb = KnowledgeBase.open(base)
+    assert not kb.query("ASK { kb:stmt-antonov-sanctions-rupture ?p ?o }").boolean
+
+
 def _state(base: Path) -> tuple[bool, bool]:
     """Whether the amend landed, and whether the log records it."""
     kb = KnowledgeBase.open(base)
