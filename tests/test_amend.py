@@ -216,7 +216,8 @@ def test_a_large_base_validates_what_the_change_reaches(
     wrong = write(tmp_path, SENT.replace("status:sent", "stance:rejects"))
     result = cli("--kb", str(base), "amend", str(wrong))
     assert result.exit_code == 1, result.output
-    assert "kb:us-written-response" in result.stderr
+    assert "data/demands.ttl\n  221: Violation  kb:us-written-response" in result.stderr
+    assert "positions-edit" not in result.stderr  # not the temporary file validated
     assert tree_digest(base / "data") == before
     assert cli("--kb", str(base), "amend", str(write(tmp_path, SENT))).exit_code == 0
     assert cli("--kb", str(base), "retract", f"kb:{RETRACTED}").exit_code == 0

@@ -24,6 +24,7 @@ the removed triples (:class:`ShadowStore`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -277,6 +278,7 @@ def _validate_reach(kb: LocalBase, edit: Edit, strict: bool) -> Report:
     """On a large base: the changed nodes and their neighbours, in the part of the
     base they reach, seen without the removed triples."""
     from positions.checking.incremental import validate_new
+    from positions.checking.sources import display_name
     from positions.rdf.turtle import serialize_turtle
 
     store = ShadowStore(kb.store, kb, edit)
@@ -298,7 +300,24 @@ def _validate_reach(kb: LocalBase, edit: Edit, strict: bool) -> Report:
         path = Path(folder) / f"{edit.kind}.ttl"
         text = serialize_turtle([ox.Triple(*t) for t in described])
         path.write_text(text, encoding="utf-8")
-        return validate_new(kb, [path], strict=strict, store=store)
+        report = validate_new(kb, [path], strict=strict, store=store)
+        shown = display_name(kb, path)
+    # The nodes were written to a temporary file: point at where they live in data/.
+    moved = [_in_data(view, p) if p.file == shown else p for p in report.problems]
+    files = sorted(f"data/{n}" for n in edit.texts)
+    return dataclasses.replace(report, problems=moved, files=files)
+
+
+def _in_data(view: BaseView, problem: Problem) -> Problem:
+    try:
+        node = ox.NamedNode(problem.focus)
+    except ValueError:
+        return dataclasses.replace(problem, file=None, line=None)
+    where = view.where(node, view.homes([node]).get(node))
+    name, _, line = where.rpartition(":")
+    if not line.isdigit():
+        return dataclasses.replace(problem, file=where, line=None)
+    return dataclasses.replace(problem, file=name, line=int(line))
 
 
 def _about(store: object, node: Term) -> list[Triple]:
