@@ -233,3 +233,13 @@ def test_browser_still_gets_the_form(base_url: str) -> None:
     reply = fetch(base_url + "/sparql", accept=accept)
     assert reply.status == 200 and reply.content_type.startswith("text/html")
     assert "<form" in reply.text
+
+
+def test_service_description_refuses_a_host_that_is_no_iri(kb: KnowledgeBase) -> None:
+    # The guard decides which Host a server answers; one it lets through (--allow-host)
+    # must still not break the description.
+    site = Site(kb)
+    reply = site.handle("GET", "/sparql", {"host": 'a"b', "accept": "text/turtle"})
+    assert reply.status == 400 and b"Host" in reply.body
+    named = site.handle("GET", "/sparql", {"host": "kb.example.org", "accept": "text/turtle"})
+    assert b"<http://kb.example.org/sparql>" in named.body

@@ -344,7 +344,10 @@ class Site:
                 406, "the service description is available as " + ", ".join(offers)
             )
         host = headers.get("host") or f"{DEFAULT_HOST}:{DEFAULT_PORT}"
-        triples = description(f"http://{host}/sparql", self.graph_iris())
+        try:  # the Host the guard let through; an IRI only if it is a plain host name
+            triples = description(f"http://{host}/sparql", self.graph_iris())
+        except ValueError:
+            return text_response(400, f"the Host header {host!r} cannot name this endpoint")
         return service_response(triples, wanted)
 
 
