@@ -79,7 +79,7 @@ OXIGRAPH_SOMETIMES = {
     "documents",
     "single-source-statements",
 }
-ORDER_REASON = "GROUP_CONCAT joins {} in the engine's order, undefined in SPARQL"
+ORDER_REASON = "{}: GROUP_CONCAT joins values in the engine's order, undefined in SPARQL{}"
 
 
 def _case_id(case: tuple[str, dict[str, str]]) -> str:
@@ -176,8 +176,8 @@ def test_same_bytes_through_positions_serve(serve_endpoint, name, params) -> Non
     ("name", "params"),
     _marked(
         CASES,
-        {name: ORDER_REASON.format("values") for name in OXIGRAPH_ORDER},
-        {name: ORDER_REASON.format("values (some runs)") for name in OXIGRAPH_SOMETIMES},
+        {case: ORDER_REASON.format(case, "") for case in OXIGRAPH_ORDER},
+        {case: ORDER_REASON.format(case, " (some runs)") for case in OXIGRAPH_SOMETIMES},
     ),
 )
 def test_same_bytes_through_oxigraph_server(oxigraph_endpoint, name, params) -> None:
@@ -209,7 +209,7 @@ VIRTUOSO_DEPARTS = {
     "two rows of the same date the other way",
 }
 VIRTUOSO_ORDER = {
-    case: ORDER_REASON.format("values (Virtuoso)")
+    case: ORDER_REASON.format(case, " (Virtuoso)")
     for case in (
         "commentary",
         "demand-responses",
@@ -231,7 +231,12 @@ VIRTUOSO_CASES = [(name, {}) for name in _names()]
 
 
 @pytest.mark.parametrize(
-    ("name", "params"), _marked(VIRTUOSO_CASES, VIRTUOSO_DEPARTS, VIRTUOSO_ORDER)
+    ("name", "params"),
+    _marked(
+        VIRTUOSO_CASES,
+        {case: f"{case}: {why}" for case, why in VIRTUOSO_DEPARTS.items()},
+        VIRTUOSO_ORDER,
+    ),
 )
 def test_same_bytes_through_virtuoso(virtuoso_endpoint, name, params) -> None:
     _compare(name, params, virtuoso_endpoint)
