@@ -242,6 +242,8 @@ def test_example_runs(
         assert code != 0 and "Error:" in output, output
         return
     assert code == expected, output
+    if "prints false" in example.comment:
+        assert output.strip() == "false", output
     if command == "query":
         _has_rows(text, output, base)
 
