@@ -1,6 +1,6 @@
 """Helpers shared by the test files (imported as ``support``): the bundled base, ``cli``
-(``positions`` run in-process), ``start_add`` (run as a process), a real Oxigraph server and
-a recording web server."""
+(``positions`` run in-process), ``start_add`` (run as a process), a real Oxigraph server, a
+real Virtuoso server and a recording web server."""
 
 from __future__ import annotations
 
@@ -180,16 +180,17 @@ def _oxigraph_binary() -> str | None:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 15.0) -> None:
+    name = Path(str(process.args[0])).name  # type: ignore[index]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"oxigraph exited with {process.returncode}")
+            raise RuntimeError(f"{name} exited with {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"oxigraph did not answer at {url} within {seconds} s")
+    raise RuntimeError(f"{name} did not answer at {url} within {seconds} s")
 
 
 @contextmanager
@@ -215,6 +216,97 @@ def oxigraph_server(location: Path) -> Iterator[str]:
         process.terminate()
         try:
             process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# -- a real Virtuoso server (Debian's virtuoso-opensource) -------------------------------
+
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+VIRTUOSO_DEFAULT_GRAPH = "urn:x-positions:default"
+
+
+class Virtuoso(NamedTuple):
+    """A running Virtuoso: its Graph Store endpoint, its query endpoint and the graph that
+    is the query endpoint's default graph."""
+
+    store: str
+    query: str
+    graph: str
+
+
+def _virtuoso_ini(folder: Path, sql_port: int, http_port: int) -> str:
+    """Debian's virtuoso.ini with every file in ``folder`` and both ports on 127.0.0.1
+    (the recipe of /work/shared/ENGINES.md); no admin UI (VAD) installed."""
+    files = {
+        ("Database", "DatabaseFile"): "virtuoso.db",
+        ("Database", "ErrorLogFile"): "virtuoso.log",
+        ("Database", "LockFile"): "virtuoso.lck",
+        ("Database", "TransactionFile"): "virtuoso.trx",
+        ("Database", "xa_persistent_file"): "virtuoso.pxa",
+        ("TempDatabase", "DatabaseFile"): "virtuoso-temp.db",
+        ("TempDatabase", "TransactionFile"): "virtuoso-temp.trx",
+    }
+    section, out = "", []
+    for line in VIRTUOSO_INI.read_text().splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            section = stripped[1:-1]
+        key = stripped.split("=", 1)[0].strip() if "=" in stripped else ""
+        if (section, key) in files:
+            line = f"{key} = {folder / files[(section, key)]}"
+        elif (section, key) == ("Parameters", "ServerPort"):
+            line = f"ServerPort = 127.0.0.1:{sql_port}"
+        elif (section, key) == ("Parameters", "DirsAllowed"):
+            line = f"{line}, {folder}"
+        elif (section, key) == ("Parameters", "VADInstallDir"):
+            line = ";" + line
+        elif (section, key) == ("HTTPServer", "ServerPort"):
+            line = f"ServerPort = 127.0.0.1:{http_port}"
+        elif (section, key) == ("URIQA", "DefaultHost"):
+            line = f"DefaultHost = 127.0.0.1:{http_port}"
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@contextmanager
+def virtuoso_server(folder: Path) -> Iterator[Virtuoso]:
+    """A fresh Virtuoso on 127.0.0.1, its files in ``folder``, that takes anonymous Graph
+    Store writes and whose ``/sparql`` has :data:`VIRTUOSO_DEFAULT_GRAPH` as default graph.
+
+    Skipped without Debian's ``virtuoso-opensource`` (``.ci/run`` installs it as root).
+    Stopped (SIGTERM) when the block ends."""
+    binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if binary is None or isql is None or not VIRTUOSO_INI.exists():
+        pytest.skip("Virtuoso is not installed: apt-get install virtuoso-opensource")
+    sql_port, http_port = free_port(), free_port()
+    (folder / "virtuoso.ini").write_text(_virtuoso_ini(folder, sql_port, http_port))
+    base = f"http://127.0.0.1:{http_port}"
+    process = subprocess.Popen(
+        [binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_up(base + "/sparql?query=ASK%7B%7D", process, seconds=60)
+        setup = (
+            'grant SPARQL_UPDATE to "SPARQL"; '
+            "insert into DB.DBA.SYS_SPARQL_HOST (SH_HOST, SH_GRAPH_URI) values "
+            f"('127.0.0.1:{http_port}', '{VIRTUOSO_DEFAULT_GRAPH}');"
+        )
+        subprocess.run(
+            [isql, f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={setup}"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        yield Virtuoso(base + "/sparql-graph-crud", base + "/sparql", VIRTUOSO_DEFAULT_GRAPH)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -124,7 +124,7 @@ def test_node_description_holds_own_evidence_and_incoming(kb: KnowledgeBase) -> 
     ["/", "/matrix", "/timeline", "/sources", "/gaps", "/browse", "/queries", "/sparql"],
 )
 def test_pages_answer(base_url: str, path: str) -> None:
-    reply = fetch(base_url + path)
+    reply = fetch(base_url + path, accept="text/html")  # /sparql: a browser's form
     assert reply.status == 200
     assert reply.content_type.startswith("text/html")
     assert reply.text.startswith("<!DOCTYPE html>")

@@ -20,8 +20,13 @@ Routes:
   w3id.org redirects to this server;
 * ``/queries`` and ``/queries/<name>`` the saved queries, each a form of its parameters;
 * ``/sparql`` the SPARQL 1.1 Protocol endpoint (GET ``?query=``, POST
-  ``application/sparql-query`` or form-encoded), answering SPARQL JSON, XML, CSV or
-  TSV (rows) and Turtle, N-Triples or JSON-LD (graphs) by ``Accept``.
+  ``application/sparql-query`` or form-encoded, ``default-graph-uri`` and
+  ``named-graph-uri``), answering SPARQL JSON, XML, CSV or TSV (rows) and Turtle,
+  N-Triples, RDF/XML or JSON-LD (graphs) by ``Accept`` or ``format=``
+  (:mod:`positions.web.protocol`); without a query, a form for a browser and the
+  service description (:mod:`positions.web.service`) for any other client.  Its
+  queries are plain SPARQL: saved-query decorators and ``?_name`` parameters are
+  read on ``/queries/<name>`` only.
 
 Queries go through the engine of ``positions query``: the same inspection refuses
 updates, SERVICE, FROM outside the base and LOAD (403), a text too large or deep
@@ -83,6 +88,7 @@ if TYPE_CHECKING:
     from positions.base.local import LocalBase
     from positions.sparql.engine import QueryResult
     from positions.sparql.saved import SavedQuery
+    from positions.web.protocol import Dataset
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -274,7 +280,9 @@ class Site:
         response.status = status
         return response
 
-    def _run(self, query: SavedQuery | str, params: dict[str, Any]) -> QueryResult:
+    def _run(
+        self, query: SavedQuery | str, params: dict[str, Any], dataset: Dataset | None = None
+    ) -> QueryResult:
         """A query a visitor asked for: in a worker process, under every limit."""
         from positions.web.worker import run_query
 
@@ -285,6 +293,7 @@ class Site:
             timeout=self.timeout,
             max_rows=self.max_rows,
             max_memory=self.max_memory,
+            dataset=dataset,
         )
 
     def _choices(self) -> list[tuple[str, str]]:
@@ -300,11 +309,46 @@ class Site:
         self, method: str, params: dict[str, list[str]], headers: dict[str, str], body: bytes
     ) -> Response:
         response = protocol.sparql(
-            method, params, headers, body, run=lambda query: self._run(query, {})
+            method,
+            params,
+            headers,
+            body,
+            run=lambda query, dataset: self._run(query, {}, dataset),
+            graphs=self.graph_iris,
         )
-        if response is None:  # a person opening /sparql in a browser
-            return self.page("SPARQL", pages.sparql_form(), "/sparql")
+        if response is None:
+            return self.service_description(params, headers)
         return response
+
+    def graph_iris(self) -> set[str]:
+        """The base's named graphs: those a request's dataset may name."""
+        named = {graph.value for graph in self.kb.graph_names()}
+        return named | {g.value for g in self.kb.store.named_graphs() if hasattr(g, "value")}
+
+    def service_description(
+        self, params: dict[str, list[str]], headers: dict[str, str]
+    ) -> Response:
+        """GET /sparql without a query: the form for a browser, else the SPARQL 1.1
+        Service Description (Turtle unless the client asks for another RDF format)."""
+        from positions.web.service import DESCRIPTION_TYPES, description, service_response
+
+        word = (params.get("format") or params.get("output") or [""])[0].lower()
+        offers = ["text/turtle", "text/html", *DESCRIPTION_TYPES]
+        wanted = FORMAT_WORDS.get(word) if word else negotiate(headers.get("accept"), offers)
+        if wanted == "text/html":
+            response = self.page("SPARQL", pages.sparql_form(), "/sparql")
+            response.headers["Vary"] = "Accept"
+            return response
+        if wanted not in DESCRIPTION_TYPES:
+            return text_response(
+                406, "the service description is available as " + ", ".join(offers)
+            )
+        host = headers.get("host") or f"{DEFAULT_HOST}:{DEFAULT_PORT}"
+        try:  # the Host the guard let through; an IRI only if it is a plain host name
+            triples = description(f"http://{host}/sparql", self.graph_iris())
+        except ValueError:
+            return text_response(400, f"the Host header {host!r} cannot name this endpoint")
+        return service_response(triples, wanted)
 
 
 def _label(store: ox.Store, iri: str) -> str | None:

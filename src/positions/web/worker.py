@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from positions.base.local import LocalBase
     from positions.sparql.engine import Prepared, QueryResult
     from positions.sparql.saved import SavedQuery
+    from positions.web.protocol import Dataset
 
 # Python 3.12 warns on any fork of a process with threads; the child here only
 # evaluates one query on memory no other thread writes, then leaves by os._exit.
@@ -62,19 +63,34 @@ def run_query(
     timeout: float,
     max_rows: int,
     max_memory: int,
+    dataset: Dataset | None = None,
 ) -> QueryResult:
     """Run ``query`` on ``kb`` in a child process: at most ``timeout`` seconds,
-    ``max_rows`` rows and ``max_memory`` MiB beyond what the server holds."""
-    from positions.sparql.engine import finish_result, prepare, run
+    ``max_rows`` rows and ``max_memory`` MiB beyond what the server holds.
+    ``dataset``: the graphs a SPARQL Protocol request named, instead of the union."""
+    from positions.sparql.engine import finish_result, prepare, run_prepared
 
-    if not hasattr(os, "fork"):
-        return run(kb, query, params, timeout=timeout, max_rows=max_rows)
     prepared = prepare(kb, query, params)
+    if dataset is not None:
+        with_dataset(prepared.options, dataset)
+    if not hasattr(os, "fork"):
+        return run_prepared(kb, prepared, timeout=timeout, max_rows=max_rows)
     store = kb.store  # opened before the fork: the child touches no lock of the base
     answer = _in_child(store, prepared, max_rows, timeout, max_memory)
     return finish_result(
         answer, prepared.query, prepared.projected, max_rows, None, prepared.prefixes
     )
+
+
+def with_dataset(options: dict[str, Any], dataset: Dataset) -> None:
+    """pyoxigraph's options for the dataset of a request (SPARQL 1.1 Protocol, 2.1.4):
+    the default graph is the merge of the ``default-graph-uri`` graphs, the named
+    graphs are the ``named-graph-uri`` ones, and they replace any FROM in the query."""
+    import pyoxigraph as ox
+
+    options.pop("use_default_graph_as_union", None)
+    options["default_graph"] = [ox.NamedNode(iri) for iri in dataset.default]
+    options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named]
 
 
 def _in_child(

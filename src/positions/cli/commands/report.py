@@ -26,7 +26,7 @@ offline, prints legibly, and the same base gives the same bytes.
 
   positions report
 
-  positions report --output out/report.html
+  positions report --output negotiation.html
 """
 
 
