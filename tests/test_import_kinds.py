@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from positions import KnowledgeBase
-from positions.adding.csvimport import KINDS, read_csv, template
+from positions.adding.csvimport import KINDS, all_columns, read_csv, template
 from support import cli, tree_digest
 
 SOURCE_TEXT = (
@@ -168,3 +168,20 @@ def test_a_role_held_gets_its_period(base: Path, tmp_path: Path) -> None:
         .splitlines()[0]
         .endswith("began,ended,source,quote,paraphrase,excerpt,via")
     )
+
+
+def test_the_templates_together_are_a_negotiation_that_imports(base: Path, tmp_path: Path) -> None:
+    """Each template's example row names only nodes of the other templates (or the base's)."""
+    order = ["party", "place", "outlet", "person", "role", "source", "role-held", "document"]
+    order += ["proposal", "meeting", "media-appearance", "demand", "statement"]
+    assert sorted(order) == sorted(KINDS)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=all_columns(), lineterminator="\n")
+    writer.writeheader()
+    for kind in order:
+        names, row = list(csv.reader(io.StringIO(template(kind))))
+        writer.writerow(dict(zip(names, row, strict=True)))
+    result = run(base, str(write(tmp_path, "all.csv", out.getvalue())), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "12 new nodes" in result.stdout
+    assert "0 violations" in result.stdout
