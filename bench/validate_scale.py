@@ -58,7 +58,10 @@ def write_rows(path: Path, count: int) -> None:
                     "kb:us-written-response",
                     "topic:nato-enlargement",
                     "kb:source-003",
-                    f"Generated paraphrase number {number}.",
+                    # Words of source 003, whose text the base holds: they must be in it.
+                    "Alexei Chepa, Deputy Chairman of the State Duma Committee on "
+                    "International Affairs, called the words of the US administration "
+                    "representative somewhat strange",
                 ]
             )
 

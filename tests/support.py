@@ -146,10 +146,10 @@ def ask(query: str, store: ox.Store | None = None) -> bool:
 
 
 def copy_bundled(root: Path) -> Path:
-    """A writable copy of the bundled base (ontology/, data/, queries/) at ``root``."""
+    """A writable copy of the bundled base (ontology/, data/, queries/, sources/) at ``root``."""
     import shutil
 
-    for part in ("ontology", "data", "queries"):
+    for part in ("ontology", "data", "queries", "sources"):
         shutil.copytree(REPO / part, root / part)
     return root
 

@@ -101,7 +101,12 @@ def test_sources_and_statements_in_one_file_with_a_kind_column(base: Path, tmp_p
         (
             HEADER + ROW.format(date="2022-02-30", stance="rejects"),
             2,
-            ["statements.csv:2: column 'date': '2022-02-30' is not a date"],
+            ["statements.csv:2: column 'date': 2022-02-30: no such day (February 2022 has 28"],
+        ),
+        (
+            HEADER + ROW.format(date="2022-13-01", stance="rejects"),
+            2,
+            ["statements.csv:2: column 'date': 2022-13-01: no such month (months run from 01"],
         ),
         (
             HEADER + ROW.format(date="", stance="rejects").replace("vladimir-putin", "vladimir"),

@@ -60,7 +60,8 @@ kb:stmt-test-good a pos:Statement ;
     pos:inRole kb:ryabkov-deputy-foreign-minister ;
     pos:stance stance:insists ; pos:target kb:demand-no-nato-enlargement ;
     pos:notAfter "2022-01-18"^^xsd:date ;
-    pos:evidence [ pos:source kb:source-000 ; pos:quote "Никаких уступок." ] .
+    pos:evidence [ pos:source kb:source-000 ;
+        pos:excerpt "GEOFOR: Currently, the Russian leadership" ] .
 """,
         encoding="utf-8",
     )

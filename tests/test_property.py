@@ -210,7 +210,13 @@ kb:stmt-property-test a pos:Statement ;
     pos:notAfter "{date}"^^xsd:date ;
     pos:stance stance:insists ;
     pos:target kb:demand-legal-guarantees ;
-    pos:evidence [ pos:source kb:source-003 ; pos:quote {quote} ] .
+    pos:evidence [ pos:source kb:source-property-test ; pos:quote {quote} ] .
+
+# A source without a text in the base: any words may be quoted from it (a source
+# with a text, such as kb:source-003, takes only its own words: checking/texts.py).
+kb:source-property-test a pos:Source ;
+    rdfs:label "A source of the property test"@en ;
+    pos:genre <https://w3id.org/positions/vocab/genre/news-report> .
 """
 
 

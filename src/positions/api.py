@@ -386,6 +386,13 @@ class KnowledgeBase(LocalBase):
 
         return history(self, node)
 
+    @staticmethod
+    def csv_template(kind: str) -> str:
+        """The CSV header of one kind of row and an example row (``import --template``)."""
+        from positions.adding.csvimport import template
+
+        return template(kind)
+
     def non_canonical(self) -> list[str]:
         """The data files (relative to data/) not in canonical form."""
         from positions.adding.fmt import non_canonical

@@ -1,13 +1,16 @@
 """Where a knowledge base lives on disk, and which files make it up.
 
 A base is a folder with ``ontology/`` (vocabulary and concept schemes),
-``ontology/shapes/`` (SHACL), ``data/`` (facts) and ``queries/`` (saved SPARQL).
+``ontology/shapes/`` (SHACL), ``data/`` (facts) and ``queries/`` (saved SPARQL),
+and optionally ``sources/`` (the full texts of sources, ``sources/<name>.txt``,
+against which their excerpts are checked; never loaded into the store).
 This module only finds files; it reads none of them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,10 @@ CACHE_ROOT = Path(".positions-cache")
 STORE_DIR = CACHE_ROOT / "store"
 STORE_DATA = STORE_DIR / "oxigraph"
 STORE_LOCK = STORE_DIR / "store.lock"
+# The full texts of sources: sources/<name>.txt, <name> a source's name in kb:.
+SOURCES_DIR = "sources"
+SOURCE_TEXT_SUFFIX = ".txt"
+_TEXT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")
 
 
 def is_base(folder: Path) -> bool:
@@ -87,6 +94,32 @@ class Layout:
     @property
     def queries_dir(self) -> Path:
         return self.root / "queries"
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.root / SOURCES_DIR
+
+    def source_text(self, name: str) -> Path | None:
+        """The file that holds the text of the source named ``name`` (``sources/<name>.txt``).
+
+        None when ``name`` cannot name a file (a path, a hidden name) or no such
+        file is in the base; a link to a file outside the base is refused
+        (:class:`~positions.errors.NotABase`), as for the RDF files.
+        """
+        if not _TEXT_NAME.fullmatch(name):
+            return None
+        path = self.sources_dir / (name + SOURCE_TEXT_SUFFIX)
+        if not path.is_file():
+            return None
+        if path.is_symlink():
+            _refuse_links_out([os.fspath(path)], self.root, self.sources_dir)
+        return path
+
+    def source_texts(self) -> list[Path]:
+        """The text files of ``sources/``, sorted (none when the base has no such folder)."""
+        if not self.sources_dir.is_dir():
+            return []
+        return sorted(p for p in self.sources_dir.glob("*" + SOURCE_TEXT_SUFFIX) if p.is_file())
 
     def ontology_files(self) -> list[Path]:
         return self._own_files(self.ontology_dir, recursive=False)

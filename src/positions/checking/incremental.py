@@ -54,6 +54,7 @@ from positions.checking.locate import Concern, Locator
 from positions.checking.report import SH, Report, distinct
 from positions.checking.shacl import RdflibTerms, shacl_problems, to_graph
 from positions.checking.sources import SourceFile, display_name, distinct_new_files
+from positions.checking.texts import text_problems
 from positions.rdf.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ def validate_new(
     named = [str(n) for n in focus if isinstance(n, URIRef)]
     checked = check_problems([*new, *base, *ontology], data, locator, only=named)
     found += [(p, None) for p in checked]
+    found += [(p, None) for p in text_problems(kb.layout, [*new, *base], data, locator)]
     kept = Concern(new, base + ontology).keep(distinct(found))
     return Report.of(kept, [f.name for f in new], strict, results)
 

@@ -7,7 +7,7 @@
     report = validate(kb, [Path("new-facts.ttl")])        # new facts, in context
     print(report.to_text()); raise SystemExit(report.exit_code)
 
-Two kinds of check run, and both give :class:`~positions.checking.report.Problem`
+Three kinds of check run, and all give :class:`~positions.checking.report.Problem`
 records:
 
 * the SHACL shapes of ``ontology/shapes/`` (:mod:`positions.checking.shacl`:
@@ -16,7 +16,9 @@ records:
   need a date comparison or a join across nodes, run as SPARQL by pyoxigraph.
   They are kept out of the shapes because pyshacl parses a ``sh:sparql`` query
   anew for every focus node (docs/validation.md), and pyoxigraph runs each in
-  milliseconds over the whole base.
+  milliseconds over the whole base;
+* the quote-in-text rule of :mod:`positions.checking.texts`: the excerpts of a
+  source whose text is in the base (``sources/<name>.txt``) must be in it.
 
 Every file is read through :func:`positions.rdf.rdfio.read_rdf`, the strict gate
 (:mod:`positions.checking.sources`), so a file that cannot be read raises
@@ -46,6 +48,7 @@ from positions.checking.sources import (
     distinct_new_files,
     read_base_files,
 )
+from positions.checking.texts import text_problems
 from positions.rdf.namespaces import compact
 
 if TYPE_CHECKING:  # rdflib and pyshacl cost half a second to import: see validate()
@@ -110,6 +113,7 @@ def validate(
         locator = Locator(new + base, data_graph)
         found = [*shacl_problems(results, shapes_graph, data_graph, locator)]
         found += [(p, None) for p in check_problems(new + base, data_graph, locator)]
+        found += [(p, None) for p in text_problems(kb.layout, new + base, data_graph, locator)]
     problems = distinct(found)
 
     if new:
