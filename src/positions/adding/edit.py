@@ -247,14 +247,26 @@ def _focus(edit: Edit) -> set[str]:
     return found - {n.node.value for n in edit.nodes if n.retracted}
 
 
+def _link_or_copy(path: Path, target: Path) -> None:
+    try:
+        os.link(path, target)
+    except OSError:
+        shutil.copyfile(path, target)
+
+
 def shadow_base(kb: LocalBase, texts: dict[str, str], folder: Path) -> Path:
     """A copy of the base in ``folder`` with ``texts`` written over its data files.
 
-    The ontology is copied; unchanged data files are hard links where the file
-    system allows (no bytes copied), else copies; queries are left out.
+    The ontology is copied; unchanged data files and the texts of ``sources/``
+    (which the quote-in-text rule reads) are hard links where the file system
+    allows (no bytes copied), else copies; queries are left out.
     """
     shutil.copytree(kb.layout.ontology_dir, folder / "ontology")
     (folder / "queries").mkdir()
+    for path in kb.layout.source_texts():
+        target = folder / "sources" / path.name
+        target.parent.mkdir(exist_ok=True)
+        _link_or_copy(path, target)
     data_dir = kb.layout.data_dir
     for path in kb.layout.data_files():
         name = path.relative_to(data_dir).as_posix()
@@ -262,10 +274,7 @@ def shadow_base(kb: LocalBase, texts: dict[str, str], folder: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         if name in texts:
             continue
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copyfile(path, target)
+        _link_or_copy(path, target)
     for name, text in texts.items():
         target = folder / "data" / name
         target.parent.mkdir(parents=True, exist_ok=True)
