@@ -201,6 +201,18 @@ class KnowledgeBase(LocalBase):
         out.write(text)
         return Answered(result.kind, result.truncated, result.boolean)
 
+    def unknown_parameters(
+        self, name_or_text: str, params: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """A line for each IRI given in ``params`` that names nothing in the base, with
+        the nearest nodes of the kind the parameter expects ("kb:russa is not in the
+        base; did you mean kb:russia (Russia)?").  Empty with :attr:`endpoint`."""
+        if self.endpoint is not None or not params:
+            return []
+        from positions.checking.unknown import parameter_notices
+
+        return parameter_notices(self, name_or_text, params)
+
     def _healing(self, read: Callable[[], T]) -> T:
         """``read()``; if it meets a damaged block of the store on disk (RocksDB finds
         some damage only when a query reads it), the store is rebuilt from the files,

@@ -30,19 +30,64 @@ import pyoxigraph as ox
 
 from positions.checking.duplicates import duplicate_problems
 from positions.checking.newfacts import NewFacts
-from positions.checking.report import Problem, Report
+from positions.checking.report import WARNING, Problem, Report
 from positions.checking.sources import SourceFile, display_name, distinct_new_files
+from positions.checking.unknown import expected_classes, link_hints
+from positions.rdf import rdfio
+from positions.rdf.namespaces import compact
 
 if TYPE_CHECKING:
     from positions.base.local import LocalBase
 
 
-def advise_new(store: ox.Store, files: list[SourceFile]) -> list[Problem]:
-    """The warnings about new files' facts (``files``) beside the base in ``store``:
-    duplicates and unknown nodes.  For any command that brings new nodes (add,
-    import, amend): the store must not hold the new facts yet."""
+def advise_new(
+    store: ox.Store,
+    files: list[SourceFile],
+    shapes: list[Path],
+    problems: list[Problem] | None = None,
+) -> list[Problem]:
+    """``problems`` (those validation found) with the advice about new files' facts
+    (``files``) beside the base in ``store``: the duplicates, and the IRIs the files
+    link to that neither the base nor they describe (said in the problem about that
+    link when there is one, else in a warning of its own).  ``shapes``: the base's
+    shapes files.  For any command that brings new nodes (add, import, amend): the
+    store must not hold the new facts yet."""
+    problems = list(problems or [])
     facts = NewFacts(store, files)
-    return duplicate_problems(facts)
+    expected = expected_classes(q for path in shapes for q in rdfio.read_rdf(path))
+    for subject, predicate, hint in link_hints(facts, expected):
+        holder = facts.where(subject)
+        value = hint.split(" ", 1)[0]
+        matching = [
+            i
+            for i, p in enumerate(problems)
+            if p.path == compact(predicate) and p.value == value and holder[0] in (p.file, None)
+        ]
+        for i in matching:
+            problems[i] = dataclasses.replace(
+                problems[i], message=f"{problems[i].message} {_sentence(hint)}"
+            )
+        if not matching:
+            problems.append(_warning(facts, subject, predicate, value, hint))
+    return problems + duplicate_problems(facts)
+
+
+def _warning(facts: NewFacts, subject: object, predicate: str, value: str, hint: str) -> Problem:
+    file, line = facts.where(subject)  # type: ignore[arg-type]
+    named = subject if isinstance(subject, ox.NamedNode) else None
+    shown = compact(named.value) if named is not None else "[blank node]"
+    return Problem(
+        file=file,
+        line=line,
+        focus=named.value if named is not None else shown,
+        focus_compact=shown,
+        label=facts.label(named) if named is not None else None,
+        path=compact(predicate),
+        value=value,
+        severity=WARNING,
+        message=_sentence(hint),
+        source_shape="unknown",
+    )
 
 
 def advise(kb: LocalBase, report: Report, files: Iterable[Path | str] | None) -> Report:
@@ -53,7 +98,9 @@ def advise(kb: LocalBase, report: Report, files: Iterable[Path | str] | None) ->
     if not new_paths:
         return report
     new = [SourceFile.read(path, display_name(kb, path)) for path in new_paths]
-    added = advise_new(kb.store, new)
-    if not added:
-        return report
-    return dataclasses.replace(report, problems=[*report.problems, *added])
+    problems = advise_new(kb.store, new, kb.layout.shapes_files(), report.problems)
+    return dataclasses.replace(report, problems=problems)
+
+
+def _sentence(hint: str) -> str:
+    return hint if hint.endswith("?") else hint + "."

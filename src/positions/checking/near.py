@@ -31,6 +31,9 @@ _DOUBLED = re.compile(r"([a-z])\1+")
 # How far apart two keys may be to count as near: one edit from this many letters,
 # two from twice as many.
 NEAR_FROM = 8
+# A suggestion scores at least this (difflib's ratio of keys), and within this of the best.
+SUGGEST_FROM = 0.75
+CLOSE_TO_BEST = 0.05
 
 
 def _ascii_words(text: str) -> list[str]:
@@ -130,10 +133,11 @@ def nearest(
             continue
         keys = {name_key(name) for name in candidate.names} | {name_key(local_name(candidate.iri))}
         best = max(_score(key, other) for other in keys if other)
-        if best >= 0.75:
+        if best >= SUGGEST_FROM:
             scored.append((-best, candidate.iri, candidate))
     scored.sort(key=lambda item: (item[0], item[1]))
-    found = [candidate for _, _, candidate in scored]
+    # Only those about as near as the nearest: kb:russa is kb:russia, not the Kremlin.
+    found = [candidate for score, _, candidate in scored if score <= scored[0][0] + CLOSE_TO_BEST]
     if kind is None and found:
         found = [c for c in found if c.kind == found[0].kind]
     return found[:n]
@@ -146,4 +150,4 @@ def _score(key: str, other: str) -> float:
     # A local name that is a name's surname or a shorter form (kb:blinken, Anthony Blinken).
     words = other.split()
     part = max((difflib.SequenceMatcher(None, key, w).ratio() for w in words), default=0.0)
-    return max(whole, part * 0.95 if len(words) > 1 else 0.0)
+    return max(whole, part * 0.9 if len(words) > 1 else 0.0)
