@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from positions.base.layout import locate_base
+from positions.base.layout import find_base
 from positions.base.local import LocalBase
 from positions.sparql.limits import ADHOC_TIMEOUT, MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
 
 if TYPE_CHECKING:  # imported by the verbs that need them
     from positions.adding.apply import Outcome
+    from positions.base.about import About
     from positions.checking.report import Report
     from positions.remote.http import Credentials
     from positions.remote.push import PushReport
@@ -59,6 +60,7 @@ class KnowledgeBase(LocalBase):
         timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         super().__init__(root, store)
+        self.origin = "given"  # how open() found it: --kb, $POSITIONS_KB, ... (see info)
         self.endpoint = endpoint
         self._credentials = credentials
         self.request_timeout = timeout
@@ -81,9 +83,44 @@ class KnowledgeBase(LocalBase):
         ``credentials`` (default: $POSITIONS_ENDPOINT_USER and _PASSWORD, or
         _TOKEN) and ``timeout`` seconds for each request.
         """
-        return cls(
-            locate_base(path), store, endpoint=endpoint, credentials=credentials, timeout=timeout
-        )
+        found = find_base(path)
+        kb = cls(found.root, store, endpoint=endpoint, credentials=credentials, timeout=timeout)
+        kb.origin = found.origin
+        return kb
+
+    @classmethod
+    def init(cls, folder: Path | str, *, empty: bool = False) -> KnowledgeBase:
+        """Make a base of one's own at ``folder`` (new, or empty): a copy of the bundled
+        base, or with ``empty`` its ontology and saved queries and no data; open it."""
+        from positions.base.layout import bundled_base
+        from positions.base.newbase import make_base
+
+        kb = cls(make_base(Path(folder), bundled_base(), empty=empty))
+        kb.origin = "given"
+        return kb
+
+    def info(self) -> About:
+        """Where the base is and why it was chosen, what it holds, its store, the version."""
+        from positions.base.about import describe
+
+        return describe(self.root, self.origin, self.store, self.store_kind)
+
+    def refuse_installed_copy(self) -> None:
+        """Raise :class:`~positions.errors.UsageError` when the base is the bundled copy
+        inside an installed package: a reinstall would lose what a command writes there.
+        Every command that writes data/ calls this first."""
+        from positions.base.layout import installed_copy
+
+        if installed_copy(self.root):
+            from positions.errors import UsageError
+
+            raise UsageError(
+                f"{self.root} is the base bundled inside the installed positions package; "
+                "what is written there is lost when positions is installed again, so nothing "
+                "was written. Make a base of your own and write to it: positions init DIR "
+                "(a copy of this base; --empty for its ontology and queries alone), then "
+                "positions --kb DIR ..., or run positions inside DIR, or set POSITIONS_KB=DIR"
+            )
 
     @property
     def credentials(self) -> Credentials:
@@ -317,6 +354,8 @@ class KnowledgeBase(LocalBase):
                 raise UsageError("--endpoint, --graph and --insecure go with --to STORE_URL")
             from positions.adding.apply import add
 
+            if not dry_run:
+                self.refuse_installed_copy()
             return add(self, files, dry_run=dry_run, strict=strict)
         from positions.remote.http import Credentials
         from positions.remote.store import add_remote
@@ -340,6 +379,8 @@ class KnowledgeBase(LocalBase):
         """Add the rows of a CSV file (see docs/adding.md) exactly as :meth:`add` adds a file."""
         from positions.adding.csvimport import import_csv
 
+        if not dry_run:
+            self.refuse_installed_copy()
         return import_csv(self, path, kind=kind, dry_run=dry_run, strict=strict)
 
     def non_canonical(self) -> list[str]:
@@ -353,6 +394,7 @@ class KnowledgeBase(LocalBase):
         (the files rewritten, what an interrupted add left and was finished)."""
         from positions.adding.fmt import format_base
 
+        self.refuse_installed_copy()
         return format_base(self)
 
     # --- Output -----------------------------------------------------------------

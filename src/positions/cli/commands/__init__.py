@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "push",
     "report",
     "serve",
+    "info",
+    "init",
 ]
 
 
