@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from positions.checking.duplicates import duplicate_problems
+from positions.checking.hints import refine
 from positions.checking.newfacts import NewFacts
 from positions.checking.report import WARNING, Problem, Report
 from positions.checking.sources import SourceFile, display_name, distinct_new_files
@@ -43,18 +44,18 @@ if TYPE_CHECKING:
 def advise_new(
     store: ox.Store,
     files: list[SourceFile],
-    shapes: list[Path],
+    shapes: list[ox.Quad],
     problems: list[Problem] | None = None,
 ) -> list[Problem]:
     """``problems`` (those validation found) with the advice about new files' facts
     (``files``) beside the base in ``store``: the duplicates, and the IRIs the files
     link to that neither the base nor they describe (said in the problem about that
-    link when there is one, else in a warning of its own).  ``shapes``: the base's
-    shapes files.  For any command that brings new nodes (add, import, amend): the
-    store must not hold the new facts yet."""
+    link when there is one, else in a warning of its own).  ``shapes``: the quads of
+    the base's shapes files.  For any command that brings new nodes (add, import,
+    amend): the store must not hold the new facts yet."""
     problems = list(problems or [])
     facts = NewFacts(store, files)
-    expected = expected_classes(q for path in shapes for q in rdfio.read_rdf(path))
+    expected = expected_classes(shapes)
     for subject, predicate, hint in link_hints(facts, expected):
         holder = facts.where(subject)
         value = hint.split(" ", 1)[0]
@@ -91,14 +92,19 @@ def _warning(facts: NewFacts, subject: object, predicate: str, value: str, hint:
 
 
 def advise(kb: LocalBase, report: Report, files: Iterable[Path | str] | None) -> Report:
-    """``report`` with the advice of this module: for ``files`` (those not part of the
-    base) the warnings of :func:`advise_new`."""
+    """``report`` with the advice of this module: its messages refined
+    (:func:`positions.checking.hints.refine`) and, for ``files`` (those not part of
+    the base), the warnings of :func:`advise_new`."""
     in_base = {p.resolve() for p in kb.content_files()}
     new_paths = [p for p in distinct_new_files(kb, files) if p.resolve() not in in_base]
-    if not new_paths:
+    if not new_paths and not report.problems:
         return report
     new = [SourceFile.read(path, display_name(kb, path)) for path in new_paths]
-    problems = advise_new(kb.store, new, kb.layout.shapes_files(), report.problems)
+    shapes = [q for path in kb.layout.shapes_files() for q in rdfio.read_rdf(path)]
+    new_quads = [q for f in new for q in f.quads]
+    problems = refine(report.problems, kb.store, new_quads, shapes)
+    if new:
+        problems = advise_new(kb.store, new, shapes, problems)
     return dataclasses.replace(report, problems=problems)
 
 

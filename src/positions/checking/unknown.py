@@ -139,6 +139,21 @@ def _shown(candidate: Candidate) -> str:
 # -- links in new files --------------------------------------------------------------
 
 
+def link_suggestion(kb: Any, iri: str, predicate: str) -> str:
+    """``; did you mean kb:x (X)?`` for ``iri``, given as a value of ``predicate`` and
+    not in the base ``kb``: the nearest nodes of the kinds the shapes expect for that
+    property (any kind but statements' when they say none); empty when none is near."""
+    from positions.checking.near import kind_of
+    from positions.checking.newfacts import NewFacts
+    from positions.rdf import rdfio
+
+    shapes = [q for path in kb.layout.shapes_files() for q in rdfio.read_rdf(path)]
+    facts = NewFacts(kb.store, [])
+    classes = expected_classes(shapes).get(predicate, set())
+    kinds = {k for c in classes for k in [kind_of([c], facts.supers)] if k}
+    return _did_you_mean(suggestions(kb.store, ox.NamedNode(iri), kinds))
+
+
 def expected_classes(shapes: Iterable[ox.Quad | ox.Triple]) -> dict[str, set[str]]:
     """Property IRI -> the classes its values must have (``sh:class``, or an ``sh:or``
     of them), over the property shapes of the shapes given."""

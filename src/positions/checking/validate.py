@@ -117,7 +117,7 @@ def validate(
         problems = Concern(new, base).keep(problems)
 
     report = Report.of(problems, [f.name for f in (new or base)], strict, results)
-    return advise(kb, report, new_paths) if new_paths else report
+    return advise(kb, report, new_paths)
 
 
 _SHAPE_QUERY_PREDICATES = (SH + "select", SH + "ask", SH + "construct", SH + "update")
