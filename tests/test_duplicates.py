@@ -115,6 +115,7 @@ def test_names_alike(a: str, b: str, reason: str) -> None:
         ("Russia", "Prussia"),
         ("Sergei Lavrov", "Sergei Ryabkov"),
         ("United States", "United Kingdom"),
+        ("Draft agreement, part A", "Draft agreement, part B"),
         ("Lavrov–Blinken meeting, 21 January 2022", "Lavrov–Blinken meeting, 22 January 2022"),
     ],
 )

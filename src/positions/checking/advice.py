@@ -96,7 +96,8 @@ def advise(kb: LocalBase, report: Report, files: Iterable[Path | str] | None) ->
     (:func:`positions.checking.hints.refine`) and, for ``files`` (those not part of
     the base), the warnings of :func:`advise_new`."""
     in_base = {p.resolve() for p in kb.content_files()}
-    new_paths = [p for p in distinct_new_files(kb, files) if p.resolve() not in in_base]
+    given = distinct_new_files(kb, files) if files else []
+    new_paths = [p for p in given if p.resolve() not in in_base]
     if not new_paths and not report.problems:
         return report
     new = [SourceFile.read(path, display_name(kb, path)) for path in new_paths]

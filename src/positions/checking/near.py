@@ -90,9 +90,17 @@ def likeness(a: str, b: str) -> str | None:
         return "the same name but for a middle initial"
     shorter = min(len(key_a), len(key_b))
     most = shorter // NEAR_FROM
-    if most and edit_distance(key_a, key_b, most) <= most:
+    if most and edit_distance(key_a, key_b, most) <= most and not _short_words_differ(key_a, key_b):
         return "nearly the same name"
     return None
+
+
+def _short_words_differ(key_a: str, key_b: str) -> bool:
+    """Whether two keys differ in a short word (part A, part B; Title I, Title II)."""
+    words_a, words_b = key_a.split(), key_b.split()
+    if len(words_a) != len(words_b):
+        return False
+    return any(a != b and min(len(a), len(b)) < 4 for a, b in zip(words_a, words_b, strict=True))
 
 
 def kind_of(types: Iterable[str], supers: dict[str, set[str]]) -> str | None:

@@ -91,7 +91,7 @@ def validate(
         if files and not any(Path(f).resolve() in in_base for f in files):
             from positions.checking.incremental import validate_new
 
-            return advise(kb, validate_new(kb, files, strict=strict), files)
+            return validate_new(kb, files, strict=strict)  # with its advice
     from positions.progress import Stages
 
     with Stages("validating") as stage:
