@@ -49,17 +49,21 @@ def parameter_notices(
     kb: Queryable, name_or_text: str, params: Mapping[str, Any] | None
 ) -> list[str]:
     """One line for each IRI value of ``params`` that the base does not have."""
-    from positions.sparql.engine import prepare
+    import re
+
+    from positions.rdf.namespaces import PREFIXES
+    from positions.sparql.engine import resolve
+    from positions.sparql.params import bind
 
     if not params:
         return []
-    # Bound as the query binds them (its own prefixes too); nothing is run.
-    prepared = prepare(kb, name_or_text, params, allow_network=True)
-    query = prepared.query
+    query = resolve(kb, name_or_text)
+    # Bound as the query binds them, with its own prefixes too (read, not parsed: cheap).
+    own = dict(re.findall(r"(?im)^\s*PREFIX\s+([\w.-]*):\s*<([^>]*)>", query.text))
     store = kb.store
     by_variable = {p.variable: p for p in query.parameters}
     notices = []
-    for variable, term in prepared.options["substitutions"].items():
+    for variable, term in bind(query, params, {**PREFIXES, **own}).items():
         parameter = by_variable[variable.value]
         if parameter.name not in params and parameter.variable not in params:
             continue  # a default: the query's own
