@@ -121,3 +121,25 @@ def test_names_alike(a: str, b: str, reason: str) -> None:
 )
 def test_names_not_alike(a: str, b: str) -> None:
     assert likeness(a, b) is None, (name_key(a), name_key(b))
+
+
+def test_an_alt_label_of_the_base_and_a_middle_initial(base: Path, tmp_path: Path) -> None:
+    skos = "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+    first = write(
+        tmp_path,
+        "first.ttl",
+        skos + 'kb:test-jon a pos:Person ; rdfs:label "J. Testperson"@en ;\n'
+        '    skos:altLabel "Jonathan Q. Testperson"@en .\n',
+    )
+    assert cli("--kb", str(base), "add", str(first)).exit_code == 0
+    second = write(
+        tmp_path,
+        "second.ttl",
+        'kb:test-jonathan a pos:Person ; rdfs:label "Jonathan Testperson"@en .\n',
+    )
+    out = cli("--kb", str(base), "validate", str(second)).output
+    assert (
+        "kb:test-jonathan (Jonathan Testperson) looks like kb:test-jon (Jonathan Q. Testperson)"
+        in out
+    )
+    assert "the same name but for a middle initial" in out

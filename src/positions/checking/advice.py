@@ -103,7 +103,7 @@ def advise(kb: LocalBase, report: Report, files: Iterable[Path | str] | None) ->
     new = [SourceFile.read(path, display_name(kb, path)) for path in new_paths]
     shapes = [q for path in kb.layout.shapes_files() for q in rdfio.read_rdf(path)]
     new_quads = [q for f in new for q in f.quads]
-    problems = refine(report.problems, kb.store, new_quads, shapes)
+    problems = refine(report.problems, lambda: kb.store, new_quads, shapes)
     if new:
         problems = advise_new(kb.store, new, shapes, problems)
     return dataclasses.replace(report, problems=problems)

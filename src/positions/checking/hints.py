@@ -1,7 +1,7 @@
 """Messages that say what is meant: one problem per mistake, and the likely fix.
 
     from positions.checking.hints import refine
-    problems = refine(problems, store, new_quads, shape_quads)
+    problems = refine(problems, lambda: kb.store, new_quads, shape_quads)
 
 The shapes report what is wrong node by node; a single slip can then read as
 several problems, and the one that matters gives no hint.  :func:`refine`
@@ -23,7 +23,7 @@ schemes need no code change.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -63,17 +63,20 @@ def concept_schemes(shapes: Iterable[ox.Quad | ox.Triple]) -> dict[str, str]:
 
 def refine(
     problems: list[Problem],
-    store: ox.Store,
+    store: Callable[[], ox.Store],
     new_quads: list[ox.Quad],
     shapes: Iterable[ox.Quad | ox.Triple],
 ) -> list[Problem]:
-    """``problems`` with the hints and without the consequences described above."""
+    """``problems`` with the hints and without the consequences described above.
+
+    ``store()`` gives the base's store; it is called only when a problem needs a
+    look-up (a whole-base validation with nothing to refine loads no store)."""
     schemes = {compact(p): s for p, s in concept_schemes(shapes).items()}
     described = {q.subject for q in new_quads}
 
     def is_described(iri: str) -> bool:
         node = ox.NamedNode(iri)
-        found = next(iter(store.quads_for_pattern(node, None, None)), None)
+        found = next(iter(store().quads_for_pattern(node, None, None)), None)
         return node in described or found is not None
 
     unknown_terms: set[str] = set()
@@ -81,11 +84,11 @@ def refine(
     for problem in problems:
         scheme = schemes.get(problem.path or "")
         iri = expand_text(problem.value)
-        if scheme and iri and not _in_scheme(store, iri, scheme):
+        if scheme and iri and not _in_scheme(store(), iri, scheme):
             if not is_described(iri):
                 unknown_terms.add(iri)
             problem = dataclasses.replace(
-                problem, message=f"{problem.message} {_nearest_concepts(store, iri, scheme)}"
+                problem, message=f"{problem.message} {_nearest_concepts(store(), iri, scheme)}"
             )
         refined.append(problem)
     refined = [p for p in refined if p.focus not in unknown_terms]
@@ -109,7 +112,7 @@ def _nearest_concepts(store: ox.Store, iri: str, scheme: str) -> str:
 
 
 def _without_consequences(
-    problems: list[Problem], store: ox.Store, new_quads: list[ox.Quad]
+    problems: list[Problem], store: Callable[[], ox.Store], new_quads: list[ox.Quad]
 ) -> list[Problem]:
     """Drop a warning on a path ``P/...`` of a node that has no ``P`` at all, when that
     absence is reported as a violation of the same node."""
@@ -124,7 +127,7 @@ def _without_consequences(
         node, link = ox.NamedNode(focus), ox.NamedNode(predicate)
         if any(q.subject == node and q.predicate == link for q in new_quads):
             return False
-        return next(iter(store.quads_for_pattern(node, link, None)), None) is None
+        return next(iter(store().quads_for_pattern(node, link, None)), None) is None
 
     kept = []
     for problem in problems:
