@@ -143,3 +143,15 @@ def test_an_alt_label_of_the_base_and_a_middle_initial(base: Path, tmp_path: Pat
         in out
     )
     assert "the same name but for a middle initial" in out
+
+
+def test_a_large_kind_is_searched_for_the_same_name_only(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from positions.checking import duplicates
+
+    monkeypatch.setattr(duplicates, "MOST_COMPARED", 5)  # the base has more people than 5
+    new = write(tmp_path, "blinken.ttl", ANTONY + SECOND)
+    out = cli("--kb", str(base), "validate", str(new)).output
+    assert "kb:blinken-second (Anthony Blinken) looks like kb:anthony-blinken" in out
+    assert "kb:antony-blinken (Antony Blinken) looks like kb:anthony-blinken" not in out

@@ -18,6 +18,7 @@ suggestion never names a node of another kind.  Pure functions: no I/O.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -49,6 +50,7 @@ def _word_key(word: str) -> str:
     return re.sub(r"e[i]$", "i", word)  # Sergei, Sergey (y -> i: sergei) -> sergi
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(text: str) -> str:
     """``Antony  Blinken`` and ``ANTHONY BLINKEN`` both give ``antoni blinken``."""
     return " ".join(_word_key(w) for w in _ascii_words(text))

@@ -21,7 +21,6 @@ from positions.base.datafiles import RDF_TYPE, SUBCLASS_OF, superclasses
 from positions.checking.locate import LineIndex
 from positions.checking.near import Candidate, kind_of
 from positions.rdf.labels import label_of
-from positions.rdf.namespaces import VOCAB
 
 if TYPE_CHECKING:
     from positions.checking.sources import SourceFile
@@ -100,23 +99,72 @@ class NewFacts:
         )
 
     def base_nodes(self, kind: str) -> list[Candidate]:
-        """The base's named nodes of ``kind`` (a class, or a concept scheme), with their names."""
-        names = " | ".join(f"<{p}>" for p in NAME_PREDICATES)
-        if kind.startswith(VOCAB) and not self._is_scheme(kind):
-            match = f"?node a ?class . ?class <{SUBCLASS_OF.value}>* <{kind}> ."
+        """The base's named nodes of ``kind`` (a class, or a concept scheme), with their names.
+
+        Pattern look-ups on the store's indexes (the nodes of each subclass, then
+        their names): a SPARQL join over every typed node costs far more on a large base.
+        """
+        if self._is_scheme(kind):
+            nodes = self.store.quads_for_pattern(None, IN_SCHEME, ox.NamedNode(kind))
         else:
+            classes = [c for c, above in self.supers.items() if kind in above] or [kind]
+            nodes = (
+                q
+                for c in sorted(set(classes) | {kind})
+                for q in self.store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(c))
+            )
+        found = named(q.subject for q in nodes)
+        predicates = [ox.NamedNode(p) for p in NAME_PREDICATES]
+        return [
+            Candidate(
+                node.value,
+                kind,
+                tuple(
+                    q.object.value
+                    for p in predicates
+                    for q in self.store.quads_for_pattern(node, p, None)
+                    if isinstance(q.object, ox.Literal)
+                ),
+            )
+            for node in sorted(found, key=lambda n: n.value)
+        ]
+
+    def more_than(self, kind: str, limit: int) -> bool:
+        """Whether the base has more than ``limit`` nodes of ``kind`` (counted up to it)."""
+        if self._is_scheme(kind):
             match = f"?node <{IN_SCHEME.value}> <{kind}> ."
+        else:
+            classes = {c for c, above in self.supers.items() if kind in above} | {kind}
+            values = " ".join(f"<{c}>" for c in sorted(classes))
+            match = f"VALUES ?class {{ {values} }} ?node a ?class ."
         rows = self.store.query(
-            f"SELECT ?node ?name WHERE {{ {match} OPTIONAL {{ ?node {names} ?name }} "
-            "FILTER(isIRI(?node)) }",
+            f"SELECT DISTINCT ?node WHERE {{ {match} }} LIMIT {limit + 1}",
             use_default_graph_as_union=True,
         )
+        return sum(1 for _ in rows) > limit
+
+    def named_exactly(self, kind: str, node: ox.NamedNode) -> list[Candidate]:
+        """The base's nodes of ``kind`` with one of ``node``'s names exactly (as written,
+        tagged as it is, untagged or in English): look-ups on the store's index of values,
+        at any size of base."""
         found: dict[str, list[str]] = {}
-        for row in rows:
-            names_of = found.setdefault(row["node"].value, [])
-            if row["name"] is not None:
-                names_of.append(row["name"].value)
-        return [Candidate(iri, kind, tuple(n)) for iri, n in sorted(found.items())]
+        for predicate in NAME_PREDICATES:
+            for text, language in self._values(node, predicate):
+                forms = {ox.Literal(text), ox.Literal(text, language="en")}
+                if language:
+                    forms.add(ox.Literal(text, language=language))
+                for form in forms:
+                    for other in NAME_PREDICATES:
+                        wanted = ox.NamedNode(other)
+                        for q in self.store.quads_for_pattern(None, wanted, form):
+                            match = q.subject
+                            if (
+                                isinstance(match, ox.NamedNode)
+                                and match != node
+                                and self.kind(match) == kind
+                            ):
+                                found.setdefault(match.value, []).append(text)
+        return [Candidate(iri, kind, tuple(dict.fromkeys(n))) for iri, n in sorted(found.items())]
 
     def _is_scheme(self, iri: str) -> bool:
         node = ox.NamedNode(iri)
