@@ -67,7 +67,7 @@ def test_writing_commands_refuse_the_installed_copy(installed: Path, tmp_path: P
     before = tree_digest(installed)
     info = cli("info")
     assert f"Base:    {installed}" in info.stdout
-    assert "the bundled copy inside the installed package: read-only" in info.stdout
+    assert "the bundled copy inside the installed package, read-only;" in info.stdout
     for args in (["add", str(new)], ["import", str(csv)], ["fmt"]):
         result = cli(*args)
         assert result.exit_code == 2, (args, result.output)

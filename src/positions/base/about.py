@@ -50,7 +50,7 @@ class About:
     def to_text(self) -> str:
         found = f"found by {self.origin}" if self.origin.startswith(("-", "$")) else self.origin
         if self.installed_copy:
-            found += " inside the installed package: read-only (positions init DIR makes a copy)"
+            found += " inside the installed package, read-only; positions init DIR copies it"
         store = "in memory" if self.store == "memory" else f"on disk, {self.store_path}"
         counts = ", ".join(f"{n:,} {name}" for name, n in self.counts.items())
         lines = [
