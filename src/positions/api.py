@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from positions.base.layout import locate_base
+from positions.base.layout import find_base
 from positions.base.local import LocalBase
 from positions.sparql.limits import ADHOC_TIMEOUT, MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
 
 if TYPE_CHECKING:  # imported by the verbs that need them
     from positions.adding.apply import Outcome
     from positions.adding.edit import EditOutcome
+    from positions.base.about import About
     from positions.checking.report import Report
     from positions.remote.http import Credentials
     from positions.remote.push import PushReport
@@ -60,6 +61,7 @@ class KnowledgeBase(LocalBase):
         timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         super().__init__(root, store)
+        self.origin = "given"  # how open() found it: --kb, $POSITIONS_KB, ... (see info)
         self.endpoint = endpoint
         self._credentials = credentials
         self.request_timeout = timeout
@@ -82,9 +84,44 @@ class KnowledgeBase(LocalBase):
         ``credentials`` (default: $POSITIONS_ENDPOINT_USER and _PASSWORD, or
         _TOKEN) and ``timeout`` seconds for each request.
         """
-        return cls(
-            locate_base(path), store, endpoint=endpoint, credentials=credentials, timeout=timeout
-        )
+        found = find_base(path)
+        kb = cls(found.root, store, endpoint=endpoint, credentials=credentials, timeout=timeout)
+        kb.origin = found.origin
+        return kb
+
+    @classmethod
+    def init(cls, folder: Path | str, *, empty: bool = False) -> KnowledgeBase:
+        """Make a base of one's own at ``folder`` (new, or empty): a copy of the bundled
+        base, or with ``empty`` its ontology and saved queries and no data; open it."""
+        from positions.base.layout import bundled_base
+        from positions.base.newbase import make_base
+
+        kb = cls(make_base(Path(folder), bundled_base(), empty=empty))
+        kb.origin = "given"
+        return kb
+
+    def info(self) -> About:
+        """Where the base is and why it was chosen, what it holds, its store, the version."""
+        from positions.base.about import describe
+
+        return describe(self.root, self.origin, self.store, self.store_kind)
+
+    def refuse_installed_copy(self) -> None:
+        """Raise :class:`~positions.errors.UsageError` when the base is the bundled copy
+        inside an installed package: a reinstall would lose what a command writes there.
+        Every command that writes data/ calls this first."""
+        from positions.base.layout import installed_copy
+
+        if installed_copy(self.root):
+            from positions.errors import UsageError
+
+            raise UsageError(
+                f"{self.root} is the base bundled inside the installed positions package; "
+                "what is written there is lost when positions is installed again, so nothing "
+                "was written. Make a base of your own and write to it: positions init DIR "
+                "(a copy of this base; --empty for its ontology and queries alone), then "
+                "positions --kb DIR ..., or run positions inside DIR, or set POSITIONS_KB=DIR"
+            )
 
     @property
     def credentials(self) -> Credentials:
@@ -202,6 +239,18 @@ class KnowledgeBase(LocalBase):
         out.write(text)
         return Answered(result.kind, result.truncated, result.boolean)
 
+    def unknown_parameters(
+        self, name_or_text: str, params: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """A line for each IRI given in ``params`` that names nothing in the base, with
+        the nearest nodes of the kind the parameter expects ("kb:russa is not in the
+        base; did you mean kb:russia (Russia)?").  Empty with :attr:`endpoint`."""
+        if self.endpoint is not None or not params:
+            return []
+        from positions.checking.unknown import parameter_notices
+
+        return parameter_notices(self, name_or_text, params)
+
     def _healing(self, read: Callable[[], T]) -> T:
         """``read()``; if it meets a damaged block of the store on disk (RocksDB finds
         some damage only when a query reads it), the store is rebuilt from the files,
@@ -309,6 +358,8 @@ class KnowledgeBase(LocalBase):
             from positions.adding.apply import add
             from positions.adding.changelog import noted
 
+            if not dry_run:
+                self.refuse_installed_copy()
             with noted(by, reason):  # for the change log
                 return add(self, files, dry_run=dry_run, strict=strict)
         from positions.remote.http import Credentials
@@ -341,6 +392,8 @@ class KnowledgeBase(LocalBase):
         from positions.adding.changelog import noted
         from positions.adding.csvimport import import_csv
 
+        if not dry_run:
+            self.refuse_installed_copy()
         with noted(by, reason):  # for the change log
             return import_csv(self, path, kind=kind, dry_run=dry_run, strict=strict)
 
@@ -358,6 +411,8 @@ class KnowledgeBase(LocalBase):
         from positions.adding.amend import amend
         from positions.adding.changelog import noted
 
+        if not dry_run:
+            self.refuse_installed_copy()
         with noted(by, reason):
             return amend(self, Path(file), dry_run=dry_run, strict=strict)
 
@@ -376,6 +431,8 @@ class KnowledgeBase(LocalBase):
         from positions.adding.changelog import noted
         from positions.adding.retract import retract
 
+        if not dry_run:
+            self.refuse_installed_copy()
         with noted(by, reason):
             return retract(self, list(iris), cascade=cascade, dry_run=dry_run, strict=strict)
 
@@ -404,6 +461,7 @@ class KnowledgeBase(LocalBase):
         (the files rewritten, what an interrupted add left and was finished)."""
         from positions.adding.fmt import format_base
 
+        self.refuse_installed_copy()
         return format_base(self)
 
     # --- Output -----------------------------------------------------------------

@@ -57,7 +57,26 @@ def bundled_base() -> Path:
 
 def locate_base(explicit: Path | str | None = None) -> Path:
     """Pick the base: ``explicit``, else $POSITIONS_KB, else the current folder, else bundled."""
-    for candidate, origin in ((explicit, "--kb"), (os.environ.get(ENV_VAR), f"${ENV_VAR}")):
+    return find_base(explicit).root
+
+
+# Why a base was chosen (FoundBase.origin), as `positions info` says it.
+FROM_OPTION, FROM_ENV = "--kb", f"${ENV_VAR}"
+FROM_CWD, FROM_BUNDLE = "the current folder", "the bundled copy"
+
+
+@dataclass(frozen=True)
+class FoundBase:
+    """The base :func:`find_base` chose, and why: :data:`FROM_OPTION`, :data:`FROM_ENV`,
+    :data:`FROM_CWD` or :data:`FROM_BUNDLE`."""
+
+    root: Path
+    origin: str
+
+
+def find_base(explicit: Path | str | None = None) -> FoundBase:
+    """:func:`locate_base`, saying which of the four places the base was found in."""
+    for candidate, origin in ((explicit, FROM_OPTION), (os.environ.get(ENV_VAR), FROM_ENV)):
         if candidate:
             folder = Path(candidate).expanduser()
             if not folder.is_dir():
@@ -67,10 +86,23 @@ def locate_base(explicit: Path | str | None = None) -> Path:
                     f"{origin} {folder}: not a knowledge base "
                     "(it needs ontology/, data/ and queries/ folders)"
                 )
-            return folder.resolve()
+            return FoundBase(folder.resolve(), origin)
     if is_base(Path.cwd()):
-        return Path.cwd().resolve()
-    return bundled_base()
+        return FoundBase(Path.cwd().resolve(), FROM_CWD)
+    return FoundBase(bundled_base(), FROM_BUNDLE)
+
+
+def installed_copy(root: Path) -> bool:
+    """Whether ``root`` is the bundled base inside an installed package (site-packages, a
+    wheel's ``_base``), not a source checkout: what is written there a reinstall loses."""
+    try:
+        bundled = bundled_base().resolve()
+    except NotABase:
+        return False
+    if Path(root).resolve() != bundled:
+        return False
+    installed = any(part in ("site-packages", "dist-packages") for part in bundled.parts)
+    return installed or not (bundled / "pyproject.toml").is_file()
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
 
+from positions.checking.advice import advise
 from positions.checking.checks import check_problems
 from positions.checking.locate import Concern, Locator
 from positions.checking.report import SH, Report, distinct
@@ -107,11 +108,14 @@ def validate_new(
     *,
     strict: bool = False,
     store: QuadSource | None = None,
+    advice: bool | None = None,
 ) -> Report:
     """Validate ``files`` against the part of the base they touch (see the module).
 
     The base's triples come from ``store`` (default: ``kb.store``); the ontology
-    and the shapes always come from ``kb``'s files.
+    and the shapes always come from ``kb``'s files.  ``advice``
+    (:mod:`positions.checking.advice`: duplicates, unknown IRIs, hints) reads the
+    local store: by default it is given with ``kb.store``, not with another ``store``.
     """
     from rdflib import URIRef
 
@@ -135,7 +139,10 @@ def validate_new(
     found += [(p, None) for p in checked]
     found += [(p, None) for p in text_problems(kb.layout, [*new, *base], data, locator)]
     kept = Concern(new, base + ontology).keep(distinct(found))
-    return Report.of(kept, [f.name for f in new], strict, results)
+    report = Report.of(kept, [f.name for f in new], strict, results)
+    if advice is None:
+        advice = store is None  # a server's base is not looked up by the advice (yet)
+    return advise(kb, report, paths) if advice else report
 
 
 # -- the extract --------------------------------------------------------------------

@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from positions.checking.advice import advise
 from positions.checking.checks import check_problems
 from positions.checking.locate import Concern, Locator
 from positions.checking.report import SH, Report, distinct
@@ -93,7 +94,7 @@ def validate(
         if files and not any(Path(f).resolve() in in_base for f in files):
             from positions.checking.incremental import validate_new
 
-            return validate_new(kb, files, strict=strict)
+            return validate_new(kb, files, strict=strict)  # with its advice
     from positions.progress import Stages
 
     with Stages("validating") as stage:
@@ -119,7 +120,8 @@ def validate(
     if new:
         problems = Concern(new, base).keep(problems)
 
-    return Report.of(problems, [f.name for f in (new or base)], strict, results)
+    report = Report.of(problems, [f.name for f in (new or base)], strict, results)
+    return advise(kb, report, new_paths)
 
 
 _SHAPE_QUERY_PREDICATES = (SH + "select", SH + "ask", SH + "construct", SH + "update")

@@ -45,6 +45,7 @@ def _print_version(asked: bool) -> None:
 
 @app.callback()
 def _global_options(
+    ctx: typer.Context,
     kb: Annotated[
         Path | None,
         typer.Option(
@@ -113,11 +114,18 @@ def _global_options(
     ] = None,
 ) -> None:
     state.kb_path = kb
+    if kb is not None and _from_environment(ctx, "kb"):
+        state.kb_path = None  # found again as $POSITIONS_KB, so that `info` says so
     state.debug = debug
     _configure_input_limits(max_input_bytes, max_nesting, max_number_digits)
     from positions.sparql.limits import configure_query_limits  # light: no pyoxigraph
 
     configure_query_limits(max_nesting=max_query_nesting, max_bytes=max_query_bytes)
+
+
+def _from_environment(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)  # an enum of the click that typer runs on
+    return getattr(source, "name", None) == "ENVIRONMENT"
 
 
 def _configure_input_limits(

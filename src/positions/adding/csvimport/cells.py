@@ -34,6 +34,7 @@ class Context:
     """What cell values are checked against: known nodes and concepts."""
 
     def __init__(self, kb: LocalBase) -> None:
+        self.kb = kb  # for suggestions of the kind a column takes (checking.unknown)
         self.nodes: set[str] = set()
         for path in kb.layout.data_files() + kb.layout.ontology_files():
             for quad in rdfio.read_rdf(path):
@@ -112,9 +113,9 @@ def reference(
     if iri is None:
         raise InputError(where, f"column '{spec.name}': {raw!r} is not a name or an IRI")
     if iri not in context.nodes and iri not in known_ids:
-        candidates = sorted(n for n in context.nodes | known_ids if n.startswith(DATA))
-        close = difflib.get_close_matches(iri, candidates, n=1, cutoff=0.8)
-        hint = f"; did you mean {short(close[0])}?" if close else ""
+        from positions.checking.unknown import link_suggestion
+
+        hint = link_suggestion(context.kb, iri, spec.predicate)  # never of another kind
         raise InputError(
             where,
             f"column '{spec.name}': unknown node {short(iri)} (neither in the base nor an id "

@@ -25,6 +25,8 @@ COMMAND_MODULES = [
     "push",
     "report",
     "serve",
+    "info",
+    "init",
 ]
 
 

@@ -114,9 +114,12 @@ def query_command(
 
     source = query_source(target, sparql)
     given = parse_params(param or [])
-    answered = open_kb(endpoint).write_query(
+    kb = open_kb(endpoint)
+    answered = kb.write_query(
         source, given, fmt=fmt, allow_network=allow_network, row_limit=limit, timeout=timeout
     )
+    for notice in kb.unknown_parameters(source, given):
+        print(f"Warning: {notice}", file=sys.stderr)
     if answered.truncated:
         print(f"Note: only the first {limit} shown (--limit {limit}).", file=sys.stderr)
     raise typer.Exit(code=1 if answered.kind == "ask" and not answered.boolean else 0)
