@@ -20,7 +20,7 @@ kb:stmt-test-{name} a pos:Statement ;
     pos:stance {stance} ;
     pos:target kb:demand-no-nato-enlargement {evidence}.
 """
-EVIDENCE = ';\n    pos:evidence [ pos:source kb:source-{source} ; pos:paraphrase "a test" ] '
+EVIDENCE = ';\n    pos:evidence [ pos:source kb:source-{source} ; pos:paraphrase "Moscow is seeking several guarantees" ] '
 
 
 def statement(name: str, stance: str = "stance:rejects", source: str | None = "002") -> str:
