@@ -7,6 +7,7 @@ every string from the base goes through :func:`positions.output.html.e`.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ import pyoxigraph as ox
 
 from positions.output import html_report as report
 from positions.output.html import Linker, e, name, page
-from positions.rdf.namespaces import PREFIXES, compact
+from positions.web.nodes import term_html
 
 if TYPE_CHECKING:
     from positions.sparql.engine import QueryResult
@@ -56,13 +57,46 @@ def error_body(status: int, message: str) -> str:
 # --- The report's views --------------------------------------------------------------
 
 
-def home_body(data: report.ReportData, link: Linker) -> str:
-    """The whole report, every name linked: an introduction, the legend, every view."""
+HEADLINE_QUERY = "us-unacceptable-demands"
+HEADLINE = "Which demands did the United States call unacceptable or reject?"
+
+
+def headline_html(rows: list[dict[str, Any]], link: Linker) -> str:
+    """The headline question answered on the first screen (the rows of
+    ``us-unacceptable-demands``, a line each), linked to its query."""
+    items = []
+    for r in rows:
+        what = (
+            name(r.get("demandLabel"), r.get("demand"), link)
+            if r.get("demand")
+            else f'<span class="flag">{e(r.get("answer"))}</span> '
+            + name("the proposal", r.get("proposal"), link)
+        )
+        items.append(
+            f"<li>{what}: <strong>{e(r.get('stanceLabel'))}</strong> · "
+            f"{name(r.get('speakerLabel'), r.get('statement'), link)} · "
+            f"{e(r.get('date') or 'date not given')}</li>"
+        )
+    answer = "".join(items) or "<li>No statement of the United States rejects a demand.</li>"
+    return (
+        f'<section id="headline"><h2>{e(HEADLINE)}</h2>\n<ul class="headline">{answer}</ul>\n'
+        f'<p class="small">From the saved query <a href="/queries/{HEADLINE_QUERY}">'
+        f"{HEADLINE_QUERY}</a> ({len(rows)} rows: quotes, sources and downloads there).</p>"
+        "</section>\n"
+    )
+
+
+def home_body(data: report.ReportData, link: Linker, headline: list[dict[str, Any]]) -> str:
+    """The headline answered, then the whole report, every name linked: an introduction,
+    the legend, every view."""
     body = [
-        "<h1>Negotiation positions</h1>\n<p>The report's views, drawn from saved queries; "
+        "<h1>Negotiation positions</h1>\n",
+        headline_html(headline, link),
+        "<p>The report's views, drawn from saved queries; "
         'every name links to its page. See also <a href="/browse">every node by kind</a>, '
+        '<a href="/statements">statements by party, stance, topic and date</a>, '
         '<a href="/queries">the saved queries</a> and the <a href="/sparql">SPARQL '
-        "endpoint</a>.</p>\n",
+        "editor</a>.</p>\n",
         report.legend(data),
     ]
     body += [render(data, link) for _, render in report.SECTIONS.values()]
@@ -108,129 +142,6 @@ def queries_body(queries: Iterable[SavedQuery]) -> str:
     )
 
 
-# --- Node pages ----------------------------------------------------------------------
-
-
-def term_html(term: Any, labels: dict[str, str], link: Linker) -> str:
-    """A term for a page: a label linked to its page, or the literal with its tag or type."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        label = labels.get(term.value)
-        short = compact(term.value, PREFIXES)
-        # Nodes of the base link to their pages; Wikidata links out (the only outside IRIs
-        # the base asserts as identities); vocabulary IRIs stay text.
-        href = link(term.value) or (
-            term.value if term.value.startswith("http://www.wikidata.org/entity/") else None
-        )
-        text = (
-            e(label) + f' <span class="iri">{e(short)}</span>'
-            if label
-            else (f'<span class="iri">{e(short)}</span>')
-        )
-        return f'<a href="{e(href)}">{text}</a>' if href else text
-    if isinstance(term, ox.BlankNode):
-        return f'<span class="iri">_:{e(term.value)}</span>'
-    suffix = ""
-    if term.language and term.language != "en":
-        suffix = f' <span class="muted">@{e(term.language)}</span>'
-    elif not term.language and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        suffix = f' <span class="muted">{e(compact(term.datatype.value, PREFIXES))}</span>'
-    return e(term.value) + suffix
-
-
-def node_page(
-    iri: str,
-    description: QueryResult,
-    statements: QueryResult,
-    store: ox.Store,
-    link: Linker,
-) -> str:
-    """What a node is (its triples, its evidence), every statement about it, who points to it."""
-    from positions.output.render import labels_for
-
-    triples = report_sorted(description.triples)
-    terms = [t for tr in triples for t in (tr.subject, tr.predicate, tr.object)]
-    labels = labels_for(store, terms)
-    node = ox.NamedNode(iri)
-    own = [t for t in triples if t.subject == node]
-    blanks: dict[ox.BlankNode, list[ox.Triple]] = {}
-    for t in triples:
-        if isinstance(t.subject, ox.BlankNode):
-            blanks.setdefault(t.subject, []).append(t)
-    incoming = [t for t in triples if t.object == node and t.subject != node]
-    types = [
-        term_html(t.object, labels, link)
-        for t in own
-        if t.predicate.value.endswith("22-rdf-syntax-ns#type")
-    ]
-    props = "".join(
-        f"<tr><th>{term_html(t.predicate, labels, link)}</th>"
-        f"<td>{_object_html(t.object, blanks, labels, link)}</td></tr>"
-        for t in own
-    )
-    label = labels.get(iri) or compact(iri)
-    parts = [
-        f'<h1>{e(label)}</h1>\n<p><span class="iri">{e(iri)}</span> · '
-        f"{' '.join(types) or 'no type'}</p>\n"
-        '<p class="noprint">Also as <a href="?format=ttl">Turtle</a>, '
-        '<a href="?format=jsonld">JSON-LD</a>, <a href="?format=nt">N-Triples</a>.</p>\n'
-        f"<h2>What the base says of it</h2>\n<table><tbody>{props}</tbody></table>\n",
-        statements_html(statements, link),
-    ]
-    stated = {row["statement"] for row in statements.to_dicts()}
-    others = [t for t in incoming if t.subject.value not in stated]
-    if others:
-        rows = "".join(
-            f"<tr><td>{term_html(t.subject, labels, link)}</td>"
-            f"<td>{term_html(t.predicate, labels, link)}</td></tr>"
-            for t in others
-        )
-        parts.append(
-            f"<h2>Referred to by</h2>\n<table><thead><tr><th>Node</th><th>as</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>\n"
-        )
-    return "".join(parts)
-
-
-def report_sorted(triples: list[Any]) -> list[Any]:
-    """The distinct triples in a stable order (subject, predicate, object)."""
-    return sorted(set(triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-
-
-def _object_html(
-    term: Any, blanks: dict[Any, list[Any]], labels: dict[str, str], link: Linker
-) -> str:
-    if isinstance(term, ox.BlankNode) and term in blanks:  # evidence: show it in place
-        rows = "".join(
-            f"<tr><th>{term_html(t.predicate, labels, link)}</th>"
-            f"<td>{term_html(t.object, labels, link)}</td></tr>"
-            for t in blanks[term]
-        )
-        return f'<table class="small"><tbody>{rows}</tbody></table>'
-    return term_html(term, labels, link)
-
-
-def statements_html(statements: QueryResult, link: Linker) -> str:
-    """The table of the statements about a node (``node-statements``)."""
-    rows = statements.to_dicts()
-    if not rows:
-        return '<h2>Statements</h2>\n<p class="muted">No statement is about it.</p>\n'
-    body = "".join(
-        f"<tr><td>{e(r['date'] or 'not given')}</td><td>{e(r['role'])}</td>"
-        f"<td>{name(r['statementLabel'], r['statement'], link)}</td>"
-        f"<td>{e(r['stanceLabel'])}</td>"
-        f"<td>{name(r['speakerLabel'], r['speaker'], link)} for "
-        f"{name(r['partyLabel'], r['party'], link)}</td><td>{e(r['sources'])}</td></tr>"
-        for r in rows
-    )
-    return (
-        f"<h2>Statements ({len({r['statement'] for r in rows})})</h2>\n"
-        "<table><thead><tr><th>Date</th><th>As</th><th>Statement</th><th>Stance</th>"
-        "<th>Who</th><th>Sources</th></tr></thead><tbody>" + body + "</tbody></table>\n"
-    )
-
-
 def result_html(result: QueryResult, store: ox.Store, link: Linker) -> str:
     """A query result as a page shows it: a table of rows, true/false, or Turtle."""
     from positions.output.render import OutputFormat, labels_for, render
@@ -264,7 +175,9 @@ def query_page(
     """A saved query's page: its description, a form of its parameters, its results."""
     fields = "".join(_field(p, given.get(p.name, "")) for p in query.parameters)
     options = "".join(f'<option value="{e(v)}">{e(label)}</option>' for v, label in choices)
-    call = ["positions", "query", query.name] + [f"-p {k}={v}" for k, v in given.items()]
+    call = ["positions", "query", query.name]
+    for key, value in given.items():
+        call += ["-p", shlex.quote(f"{key}={value}")]
     return (
         f"<h1>{e(query.name)}</h1>\n<p><strong>{e(query.summary)}</strong></p>\n"
         f"<p>{e(query.description)}</p>\n"

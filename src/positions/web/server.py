@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import pyoxigraph as ox
 
@@ -67,6 +67,7 @@ from positions.web.guard import (
     check_target,
     merge_headers,
 )
+from positions.web.nodes import Lookups, node_page
 from positions.web.protocol import (
     FORMAT_WORDS,
     GRAPH_TYPES,
@@ -118,6 +119,7 @@ class Site:
         self.max_rows = max_rows
         self.max_memory = max_memory
         self._data: report.ReportData | None = None
+        self._derived: dict[str, Any] = {}  # other rows derived from the base, per version
         self._lock = threading.Lock()
         self._version: object = None
         with self._reading():  # loaded (or built) once at start, before threads share it
@@ -137,6 +139,7 @@ class Site:
             with self._lock:
                 if version != self._version:
                     self._data, self._version = None, version
+                    self._derived = {}
             yield
 
     # -- helpers
@@ -147,6 +150,31 @@ class Site:
             if self._data is None:
                 self._data = report.collect(self.kb)
             return self._data
+
+    def derived(self, key: str, make: Callable[[], Any]) -> Any:
+        """Rows derived from the base, made once per version of it (as :attr:`data`)."""
+        with self._lock:
+            derived = self._derived
+        if key not in derived:
+            derived[key] = make()
+        return derived[key]
+
+    def rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """The rows of a saved query the pages need, run once per version of the base."""
+        key = query + repr(sorted(params.items()))
+        return self.derived(key, lambda: run(self.kb, query, params).to_dicts())
+
+    def lookups(self) -> Lookups:
+        """Labels to nodes for the columns saved queries give as labels (sources, stances)."""
+        return Lookups(
+            sources={
+                r["entityLabel"]: r["entity"]
+                for r in self.data_index()
+                if r["kindLabel"] == "source"
+            },
+            stances={r["stanceLabel"]: r["stance"] for r in self.data["stance-codes"]},
+            roles=self.rows("people-and-roles"),
+        )
 
     @staticmethod
     def link(iri: str) -> str | None:
@@ -201,7 +229,10 @@ class Site:
     # -- report views
 
     def home(self) -> Response:
-        return self.page("Negotiation positions", pages.home_body(self.data, self.link), "/")
+        headline = self.rows(pages.HEADLINE_QUERY)
+        return self.page(
+            "Negotiation positions", pages.home_body(self.data, self.link, headline), "/"
+        )
 
     def section(self, key: str) -> Response:
         title, _ = report.SECTIONS[key]
@@ -231,7 +262,9 @@ class Site:
         if wanted != "text/html":
             return graph_response(description, wanted, {"Vary": "Accept"})
         statements = run(self.kb, "node-statements", {"node": subject})
-        html_text = pages.node_page(iri, description, statements, self.kb.store, self.link)
+        html_text = node_page(
+            iri, description, statements, self.kb.store, self.link, self.lookups()
+        )
         response = self.page(_label(self.kb.store, iri) or local, html_text)
         response.headers["Vary"] = "Accept"
         response.headers["Link"] = ", ".join(
@@ -263,6 +296,9 @@ class Site:
         }
         ran = "run" in params or not any(p.needs_value for p in query.parameters)
         status, results = 200, ""
+        unresolved = self._resolve_names(query, given)
+        if unresolved:
+            status, results, ran = 400, unresolved, False
         if ran:
             try:
                 result = self._run(query, given)
@@ -273,6 +309,74 @@ class Site:
         response = self.page(name, body, "/queries")
         response.status = status
         return response
+
+    def _resolve_names(self, query: SavedQuery, given: dict[str, str]) -> str:
+        """Names typed for IRI parameters, replaced in ``given`` by the node they name
+        (a label or alternative label, any case); the HTML of the choice when a name
+        matches several nodes or of the refusal when it matches none, else ""."""
+        problems = []
+        for parameter in query.parameters:
+            value = given.get(parameter.name, "").strip()
+            if parameter.kind != "iri" or not value or ":" in value:
+                continue
+            found = self.named(value)
+            if len(found) == 1:
+                given[parameter.name] = compact(found[0][0])
+                continue
+            if not found:
+                problems.append(
+                    f'<p class="error">No node is called {e(value)!s} (give a name, or an '
+                    f"IRI such as kb:russia, for {e(parameter.name)}).</p>"
+                )
+                continue
+            choices = "".join(
+                f'<li><a href="{e(self._with(query, given, parameter.name, iri))}">'
+                f'{e(label)}</a> <span class="iri">{e(compact(iri))}</span></li>'
+                for iri, label in found
+            )
+            problems.append(
+                f'<p class="error">{e(value)} matches {len(found)} nodes; which one did you '
+                f"mean for {e(parameter.name)}?</p><ul>{choices}</ul>"
+            )
+        return "".join(problems)
+
+    @staticmethod
+    def _with(query: SavedQuery, given: dict[str, str], key: str, iri: str) -> str:
+        chosen = {**given, key: compact(iri), "run": "1"}
+        return f"/queries/{quote(query.name)}?" + urlencode(chosen)
+
+    def named(self, text: str) -> list[tuple[str, str]]:
+        """The nodes (IRI, label) a typed name stands for: those whose label or
+        alternative label is the name (any case), else those whose label holds its
+        words."""
+        wanted = " ".join(text.casefold().split())
+        index = self.data_index()
+        also = self.derived("alt-labels", self._alt_labels).get(wanted, set())
+        exact = {
+            r["entity"]: r["entityLabel"]
+            for r in index
+            if r["entityLabel"].casefold() == wanted or r["entity"] in also
+        }
+        if exact:
+            return sorted(exact.items(), key=lambda item: item[1])
+        words = wanted.split()
+        partial = {
+            r["entity"]: r["entityLabel"]
+            for r in index
+            if r["kindLabel"] != "statement"
+            and all(w in r["entityLabel"].casefold().split() for w in words)
+        }
+        return sorted(partial.items(), key=lambda item: item[1])
+
+    def _alt_labels(self) -> dict[str, set[str]]:
+        """Every alternative label (case-folded) -> the nodes that carry it."""
+        alt = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
+        found: dict[str, set[str]] = {}
+        for q in self.kb.store.quads_for_pattern(None, alt, None, None):
+            found.setdefault(" ".join(q.object.value.casefold().split()), set()).add(
+                q.subject.value
+            )
+        return found
 
     def _run(self, query: SavedQuery | str, params: dict[str, Any]) -> QueryResult:
         """A query a visitor asked for: in a worker process, under every limit."""
@@ -292,7 +396,7 @@ class Site:
         return [(compact(r["entity"]), r["entityLabel"]) for r in self.data_index()]
 
     def data_index(self) -> list[dict[str, Any]]:
-        return run(self.kb, "entity-index").to_dicts()
+        return self.rows("entity-index")
 
     # -- SPARQL protocol
 
