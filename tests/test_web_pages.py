@@ -130,3 +130,60 @@ def test_form_resolves_an_alternative_label(site: Site) -> None:
     status, text = get(site, "/queries/person-statements?person=sergey+ryabkov&run=1")
     assert status == 200
     assert "person=kb:sergei-ryabkov" in unescape(text)
+
+
+# --- search --------------------------------------------------------------------------
+
+
+def test_every_page_has_the_search_box(site: Site) -> None:
+    for path in ("/", "/matrix", "/browse", "/queries", "/queries/statements", "/id/russia"):
+        _, text = get(site, path)
+        assert '<form class="search" role="search"' in text, path
+        assert 'name="q"' in text
+
+
+def test_search_finds_a_person_and_their_statements(site: Site, kb: KnowledgeBase) -> None:
+    status, text = get(site, "/search?q=ryabkov")
+    assert status == 200
+    found = re.findall(r'<li data-iri="([^"]+)" data-kind="([^"]+)"', text)
+    assert found[0] == (KB + "sergei-ryabkov", "person")
+    said = {r["statement"] for r in kb.query("person-statements").to_dicts()}
+    assert said <= {iri for iri, kind in found if kind == "statement"}
+
+
+def test_search_by_alternative_label_quote_and_prefix(site: Site) -> None:
+    _, text = get(site, "/search?q=Sergey")
+    assert f'data-iri="{KB}sergei-ryabkov"' in text
+    _, text = get(site, "/search?q=slam+closed")  # words of a quote only
+    assert f'data-iri="{KB}stmt-sherman-open-door"' in text
+    _, text = get(site, "/search?q=Donfr")  # the start of a word
+    assert f'data-iri="{KB}karen-donfried"' in text
+
+
+def test_search_as_json_and_by_kind(site: Site) -> None:
+    response = site.handle("GET", "/search?q=nato&kind=demand&format=json", {})
+    import json
+
+    hits = json.loads(response.body)["hits"]
+    assert hits and {h["kind"] for h in hits} == {"demand"}
+    assert any(h["iri"] == KB + "demand-no-nato-enlargement" for h in hits)
+
+
+def test_search_is_safe_with_fts_syntax(site: Site) -> None:
+    for text in ('"', "NEAR(", "a OR", "*", "-x", "label:foo"):
+        status, _ = get(site, "/search?q=" + quote(text))
+        assert status == 200
+
+
+def test_search_index_follows_the_files(base) -> None:
+    kb = KnowledgeBase.open(base)
+    assert not kb.search("zyxwv")
+    people = base / "data" / "people.ttl"
+    text = people.read_text(encoding="utf-8")
+    people.write_text(
+        text.replace('"Sergey Ryabkov"@en', '"Sergey Ryabkov"@en, "Zyxwv Ryabkov"@en'),
+        encoding="utf-8",
+    )
+    fresh = KnowledgeBase.open(base)  # a new store: the files are read again
+    assert [h.iri for h in fresh.search("zyxwv", kinds=["person"])] == [KB + "sergei-ryabkov"]
+    assert (base / ".positions-cache" / "search.sqlite").exists()

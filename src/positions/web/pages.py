@@ -11,7 +11,7 @@ import shlex
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 
@@ -35,18 +35,71 @@ NAV = (
 )
 
 
-def nav(current: str) -> str:
-    """The navigation bar on top of every page, the ``current`` path marked."""
+SEARCH_BOX = (
+    '<form class="search" role="search" method="get" action="/search">'
+    '<input type="search" name="q" value="{value}" placeholder="Search names, demands, quotes" '
+    'aria-label="Search the base"><button type="submit">Search</button></form>'
+)
+
+
+def nav(current: str, query: str = "") -> str:
+    """The navigation bar on top of every page, the ``current`` path marked, and the
+    search box."""
     links = "".join(
         f'<a href="{href}"{" aria-current=page" if href == current else ""}>{e(title)}</a>'
         for href, title in NAV
     )
-    return f'<nav class="top">{links}</nav>\n'
+    return f'<nav class="top">{links}{SEARCH_BOX.format(value=e(query))}</nav>\n'
 
 
-def document(title: str, body: str, current: str = "") -> str:
-    """A complete page: the navigation (``current`` marked), then ``body``."""
-    return page(title, body, nav=nav(current))
+def document(title: str, body: str, current: str = "", query: str = "") -> str:
+    """A complete page: the navigation (``current`` marked, the search box holding
+    ``query``), then ``body``."""
+    return page(title, body, nav=nav(current, query))
+
+
+SEARCH_KINDS = ("person", "party", "demand", "statement", "source", "meeting", "document")
+
+
+def search_body(text: str, kind: str, hits: list[Any], total: int, link: Linker) -> str:
+    """The answer to a search: the matching nodes, best first, each with the words that
+    matched; a person's, a party's and a source's statements one click away."""
+    from positions.web.nodes import facet_href
+
+    if not text:
+        return (
+            "<h1>Search</h1>\n<p>Type a name, a demand or words of a quote in the box "
+            "above: people, parties, demands, statements and sources match by their names, "
+            "other names, quotes and paraphrases.</p>"
+        )
+    items = []
+    for hit in hits:
+        more = {"person": "speaker", "party": "party", "source": "source", "demand": "target"}
+        extra = ""
+        if hit.kind in more:
+            href = facet_href(**{more[hit.kind]: hit.iri})
+            extra = f' · <a class="small" href="{e(href)}">statements</a>'
+        snippet = e(hit.snippet).replace("[", "<mark>").replace("]", "</mark>")
+        items.append(
+            f'<li data-iri="{e(hit.iri)}" data-kind="{e(hit.kind)}"><span class="kind">'
+            f"{e(hit.kind)}</span> {name(hit.label, hit.iri, link)}{extra}<br>"
+            f'<span class="meta">{snippet}</span></li>'
+        )
+    kinds = " ".join(
+        f'<a href="/search?{e(urlencode({"q": text, "kind": k}))}"'
+        f"{' aria-current=page' if k == kind else ''}>{e(k)}</a>"
+        for k in SEARCH_KINDS
+    )
+    shown = f" (the best {len(hits)} shown)" if total > len(hits) else ""
+    everything = f'<a href="/search?{e(urlencode({"q": text}))}">all</a>'
+    json_link = f"/search?{urlencode({'q': text, 'kind': kind, 'format': 'json'})}"
+    return (
+        f"<h1>Search: {e(text)}</h1>\n"
+        f'<p class="result-count">{total} matches{shown}'
+        f"{' among ' + e(kind) + 's' if kind else ''}</p>\n"
+        f'<p class="small">Only: {everything} {kinds} · <a href="{e(json_link)}">JSON</a></p>\n'
+        f'<ol class="hits">{"".join(items) or "<li>Nothing matches.</li>"}</ol>'
+    )
 
 
 def error_body(status: int, message: str) -> str:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -51,6 +52,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import pyoxigraph as ox
 
+from positions.base.search import SearchIndex
 from positions.errors import PositionsError
 from positions.output import html_report as report
 from positions.output.html import e
@@ -122,6 +124,7 @@ class Site:
         self._derived: dict[str, Any] = {}  # other rows derived from the base, per version
         self._lock = threading.Lock()
         self._version: object = None
+        self.search_index = SearchIndex(kb)
         with self._reading():  # loaded (or built) once at start, before threads share it
             pass
 
@@ -183,8 +186,9 @@ class Site:
             return "/id/" + quote(iri[len(DATA) :], safe="-._~")
         return None
 
-    def page(self, title: str, body: str, current: str = "") -> Response:
-        return Response(200, HTML, pages.document(title, body, current).encode("utf-8"))
+    def page(self, title: str, body: str, current: str = "", query: str = "") -> Response:
+        text = pages.document(title, body, current, query)
+        return Response(200, HTML, text.encode("utf-8"))
 
     def error_page(self, status: int, message: str) -> Response:
         response = self.page(HTTPStatus(status).phrase, pages.error_body(status, message))
@@ -215,6 +219,7 @@ class Site:
             "/": self.home,
             "/browse": self.browse,
             "/queries": self.queries,
+            "/search": lambda: self.search(params),
         }
         if path in views:
             return views[path]()
@@ -241,6 +246,25 @@ class Site:
     def browse(self) -> Response:
         body = pages.browse_body(self.data_index(), self.link)
         return self.page("Browse", body, "/browse")
+
+    # -- search
+
+    def search(self, params: dict[str, list[str]]) -> Response:
+        """``/search?q=WORDS``: the matching nodes, best first (``&format=json``: as JSON)."""
+        text = (params.get("q") or [""])[0].strip()[:200]
+        kind = (params.get("kind") or [""])[0]
+        hits = self.search_index.search(text, limit=200, kinds=[kind] if kind else [])
+        if (params.get("format") or [""])[0] == "json":
+            rows = [{**vars(h), "page": self.link(h.iri)} for h in hits]
+            body = json.dumps({"q": text, "hits": rows}, ensure_ascii=False, indent=1)
+            return Response(200, "application/json", body.encode("utf-8"))
+        total = (
+            len(hits)
+            if len(hits) < 200
+            else self.search_index.count(text, kinds=[kind] if kind else [])
+        )
+        body = pages.search_body(text, kind, hits, total, self.link)
+        return self.page(f"Search: {text}" if text else "Search", body, "/search", text)
 
     # -- node pages
 
