@@ -187,3 +187,98 @@ def test_search_index_follows_the_files(base) -> None:
     fresh = KnowledgeBase.open(base)  # a new store: the files are read again
     assert [h.iri for h in fresh.search("zyxwv", kinds=["person"])] == [KB + "sergei-ryabkov"]
     assert (base / ".positions-cache" / "search.sqlite").exists()
+
+
+# --- facets ---------------------------------------------------------------------------
+
+
+def links(text: str) -> list[str]:
+    return [unescape(h) for h in re.findall(r'href="([^"]+)"', text)]
+
+
+def test_statements_filtered_by_party_then_stance_through_links(site, kb) -> None:
+    _, text = get(site, "/id/united-states")
+    party = next(h for h in links(text) if h == "/statements?party=kb%3Aunited-states")
+    status, text = get(site, party)
+    assert status == 200
+    ours = kb.query("statements", party="kb:united-states").to_dicts()
+    assert f'<p class="result-count">{len(ours)} statements</p>' in text
+    stance = text[text.index('data-facet="stance"') :].split("</details>")[0]
+    rejects = re.search(r'href="([^"]+)">rejects</a> <span class="n">(\d+)</span>', stance)
+    expected = [r for r in ours if r["stanceLabel"] == "rejects"]
+    assert int(rejects.group(2)) == len(expected)
+    status, text = get(site, unescape(rejects.group(1)))
+    assert status == 200
+    rows = re.findall(r'<tr data-iri="([^"]+)"', text)
+    assert sorted(rows) == sorted(r["statement"] for r in expected)
+    assert "Filtered by" in text and "United States" in text
+
+
+def test_facet_counts_add_up_and_dates_filter(site, kb) -> None:
+    _, text = get(site, "/statements?since=2022-01-10&until=2022-01-10")
+    every = kb.query("statements", since="2022-01-10", until="2022-01-10").to_dicts()
+    assert f"{len(every)} statements" in text
+    party = text[text.index('data-facet="party"') :].split("</details>")[0]
+    counts = [int(n) for n in re.findall(r'<span class="n">(\d+)</span>', party)]
+    assert sum(counts) == len(every)  # one party per statement
+
+
+def test_demands_facets(site, kb) -> None:
+    status, text = get(site, "/demands?topic=topic:missile-deployment")
+    assert status == 200
+    rows = re.findall(r'<tr data-iri="([^"]+)"', text)
+    assert rows and all("demand" in r for r in rows)
+
+
+def test_facet_list_downloads_and_typed_names(site) -> None:
+    response = site.handle("GET", "/statements?party=United+States&format=csv", {})
+    assert response.status == 200 and response.content_type.startswith("text/csv")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(response.body.decode("utf-8"))))
+    assert rows and {r["party"] for r in rows} == {KB + "united-states"}
+    status, text = get(site, "/statements?speaker=Nobody+Atall")
+    assert status == 400 and "no node is called" in text
+
+
+def test_facet_list_pages(site) -> None:
+    _, text = get(site, "/statements?size=10")
+    assert "Rows 1–10 of" in text
+    nxt = unescape(re.search(r'rel="next" href="([^"]+)"', text).group(1))
+    _, second = get(site, nxt)
+    assert "Rows 11–20 of" in second
+    first_rows = set(re.findall(r'<tr data-iri="([^"]+)"', text))
+    assert first_rows.isdisjoint(re.findall(r'<tr data-iri="([^"]+)"', second))
+
+
+# --- saved-query results ----------------------------------------------------------------
+
+
+def test_saved_query_results_have_downloads_headers_and_paging(site, kb) -> None:
+    _, text = get(site, "/queries/statements?party=kb%3Aunited-states&run=1&size=5")
+    expected = kb.query("statements", party="kb:united-states").to_dicts()
+    assert f"{len(expected)} rows" in text
+    assert f"Rows 1–5 of {len(expected)}" in text
+    head = text[text.index("<thead>") : text.index("</thead>")]
+    assert ">Statement</th>" in head and ">Party</th>" in head
+    assert "statementLabel" not in re.sub(r'(data-var|title)="[^"]*"', "", head)
+    assert 'data-var="statement"' not in head  # the node column is hidden; its label links
+    csv_link = unescape(re.search(r'href="([^"]+format=csv)"', text).group(1))
+    response = site.handle("GET", csv_link, {})
+    assert response.content_type.startswith("text/csv")
+    assert response.body.decode().count("\n") == len(expected) + 1
+    assert "attachment" in response.headers["Content-Disposition"]
+    json_link = unescape(re.search(r'href="([^"]+format=json)"', text).group(1))
+    import json
+
+    answer = json.loads(site.handle("GET", json_link, {}).body)
+    assert len(answer["results"]["bindings"]) == len(expected)
+    permalink = unescape(re.search(r'class="permalink" href="([^"]+)"', text).group(1))
+    assert "party=kb%3Aunited-states" in permalink and "run=1" in permalink
+
+
+def test_descriptions_show_code(site) -> None:
+    _, text = get(site, "/queries/statements")
+    description = text.split("<details>")[0]
+    assert "<code>party</code>" in description and "`party`" not in description

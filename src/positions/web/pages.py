@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from positions.output import html_report as report
 from positions.output.html import Linker, e, name, page
 from positions.web.nodes import term_html
+from positions.web.results import inline_code
 
 if TYPE_CHECKING:
     from positions.sparql.engine import QueryResult
@@ -233,7 +234,7 @@ def query_page(
         call += ["-p", shlex.quote(f"{key}={value}")]
     return (
         f"<h1>{e(query.name)}</h1>\n<p><strong>{e(query.summary)}</strong></p>\n"
-        f"<p>{e(query.description)}</p>\n"
+        f"<p>{inline_code(query.description)}</p>\n"
         f'<form class="params" method="get" action="/queries/{e(quote(query.name))}">'
         f"{fields or NO_PARAMETERS}"
         '<input type="hidden" name="run" value="1"><button type="submit">Run</button></form>\n'

@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pyoxigraph as ox
 
@@ -58,9 +58,12 @@ from positions.output import html_report as report
 from positions.output.html import e
 from positions.rdf.namespaces import DATA, compact
 from positions.sparql.engine import run
+from positions.sparql.facets import FACETS
 from positions.sparql.limits import MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
-from positions.web import pages, protocol
+from positions.web import naming, pages, protocol
 from positions.web.bounded import BoundedServer, DeadlineReader
+from positions.web.facetpages import FacetView, facet_body
+from positions.web.facetpages import href as facet_href
 from positions.web.guard import (
     Refused,
     Safety,
@@ -81,6 +84,7 @@ from positions.web.protocol import (
     status_of,
     text_response,
 )
+from positions.web.results import Paging, as_download, downloads, pager, result_table
 
 if TYPE_CHECKING:
     from positions.base.local import LocalBase
@@ -225,6 +229,8 @@ class Site:
             return views[path]()
         if path.lstrip("/") in report.SECTIONS:
             return self.section(path.lstrip("/"))
+        if path.lstrip("/") in FACETS:
+            return self.facet_list(path.lstrip("/"), params)
         if path.startswith("/id/") and len(path) > 4:
             return self.node(path[4:], params, headers)
         if path.startswith("/queries/"):
@@ -265,6 +271,68 @@ class Site:
         )
         body = pages.search_body(text, kind, hits, total, self.link)
         return self.page(f"Search: {text}" if text else "Search", body, "/search", text)
+
+    # -- faceted lists
+
+    def facet_list(self, list_name: str, params: dict[str, list[str]]) -> Response:
+        """``/statements`` and ``/demands``: narrowed by the filters in the URL, with the
+        values of each dimension and their counts; ``format=csv|json``: every item."""
+        facets = FACETS[list_name]
+        chosen = facets.chosen({k: v[0] for k, v in params.items() if v})
+        labels: dict[str, str] = {}
+        for key, value in list(chosen.items()):
+            if key in ("since", "until") or ":" in value:
+                continue
+            found = self.named(value)
+            if not found:
+                return self.error_page(400, f"no node is called {value} (filter {key})")
+            if len(found) > 1:
+                choices = "".join(
+                    f'<li><a href="{e(facet_href(facets, chosen, **{key: iri}))}">'
+                    f"{e(label)}</a></li>"
+                    for iri, label in found
+                )
+                return self._choice_page(f"{len(found)} nodes are called {value}", choices)
+            chosen[key] = compact(found[0][0])
+        fmt = (params.get("format") or [""])[0]
+        if fmt in ("csv", "json"):
+            listing = facets.listing(chosen, limit=self.max_rows + 1)
+            result = run(self.kb, listing.text, listing.params, timeout=self.timeout)
+            if len(result.rows) > self.max_rows:
+                return self.error_page(503, f"more than {self.max_rows} {list_name}: narrow them")
+            return self.download(result, list_name, fmt)
+        paging = Paging.of(params)
+        listing = facets.listing(chosen, limit=paging.size, offset=paging.offset)
+        rows = run(self.kb, listing.text, listing.params, timeout=self.timeout).to_dicts()
+
+        def counts() -> tuple[int, dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+            counting = facets.counting(chosen)
+            total = run(self.kb, counting.text, counting.params, timeout=self.timeout)
+            found = {}
+            for dimension in facets.dimensions:
+                query = facets.facet(dimension.key, chosen)
+                found[dimension.key] = run(
+                    self.kb, query.text, query.params, timeout=self.timeout
+                ).to_dicts()
+            months = []
+            if facets.dated:
+                query = facets.months(chosen)
+                months = run(self.kb, query.text, query.params, timeout=self.timeout).to_dicts()
+            return total.to_dicts()[0]["n"], found, months
+
+        total, found, months = self.derived(f"facets {list_name} {sorted(chosen.items())}", counts)
+        for values in found.values():
+            labels.update({compact(r["value"]): r["valueLabel"] for r in values if r["valueLabel"]})
+        view = FacetView(facets, chosen, total, rows, found, months, labels)
+        return self.page(facets.title, facet_body(view, paging, self.link), f"/{list_name}")
+
+    def _choice_page(self, message: str, choices: str) -> Response:
+        body = (
+            f'<h1>Which one?</h1>\n<p class="error">{e(message)}; which one?</p><ul>{choices}</ul>'
+        )
+        response = self.page("Which one?", body)
+        response.status = 400
+        return response
 
     # -- node pages
 
@@ -323,10 +391,22 @@ class Site:
         unresolved = self._resolve_names(query, given)
         if unresolved:
             status, results, ran = 400, unresolved, False
+        fmt = (params.get("format") or [""])[0]
         if ran:
             try:
                 result = self._run(query, given)
+                if fmt in ("csv", "json") and result.kind == "select":
+                    return self.download(result, name, fmt)
+                href = f"/queries/{quote(name)}"
                 results = pages.result_html(result, self.kb.store, self.link)
+                if result.kind == "select":
+                    paging = Paging.of(params)
+                    shown = {**given, "run": "1"}
+                    results = (
+                        downloads(href, shown, "the rows")
+                        + result_table(result, self.kb.store, self.link, paging)
+                        + pager(len(result.rows), paging, href, shown)
+                    )
             except PositionsError as error:
                 status, results = status_of(error), f'<p class="error">{e(error)}</p>'
         body = pages.query_page(query, given, self._choices(), results)
@@ -334,73 +414,21 @@ class Site:
         response.status = status
         return response
 
-    def _resolve_names(self, query: SavedQuery, given: dict[str, str]) -> str:
-        """Names typed for IRI parameters, replaced in ``given`` by the node they name
-        (a label or alternative label, any case); the HTML of the choice when a name
-        matches several nodes or of the refusal when it matches none, else ""."""
-        problems = []
-        for parameter in query.parameters:
-            value = given.get(parameter.name, "").strip()
-            if parameter.kind != "iri" or not value or ":" in value:
-                continue
-            found = self.named(value)
-            if len(found) == 1:
-                given[parameter.name] = compact(found[0][0])
-                continue
-            if not found:
-                problems.append(
-                    f'<p class="error">No node is called {e(value)!s} (give a name, or an '
-                    f"IRI such as kb:russia, for {e(parameter.name)}).</p>"
-                )
-                continue
-            choices = "".join(
-                f'<li><a href="{e(self._with(query, given, parameter.name, iri))}">'
-                f'{e(label)}</a> <span class="iri">{e(compact(iri))}</span></li>'
-                for iri, label in found
-            )
-            problems.append(
-                f'<p class="error">{e(value)} matches {len(found)} nodes; which one did you '
-                f"mean for {e(parameter.name)}?</p><ul>{choices}</ul>"
-            )
-        return "".join(problems)
-
     @staticmethod
-    def _with(query: SavedQuery, given: dict[str, str], key: str, iri: str) -> str:
-        chosen = {**given, key: compact(iri), "run": "1"}
-        return f"/queries/{quote(query.name)}?" + urlencode(chosen)
+    def download(result: QueryResult, name: str, fmt: str) -> Response:
+        """A result as a file to keep: CSV or SPARQL JSON, named after its query."""
+        media, body = as_download(result, fmt)
+        disposition = f'attachment; filename="{name}.{fmt}"'
+        return Response(200, media, body, {"Content-Disposition": disposition})
+
+    def _resolve_names(self, query: SavedQuery, given: dict[str, str]) -> str:
+        """Names typed for IRI parameters replaced by their nodes (:mod:`naming`)."""
+        return naming.resolve_form(query, given, self.named)
 
     def named(self, text: str) -> list[tuple[str, str]]:
-        """The nodes (IRI, label) a typed name stands for: those whose label or
-        alternative label is the name (any case), else those whose label holds its
-        words."""
-        wanted = " ".join(text.casefold().split())
-        index = self.data_index()
-        also = self.derived("alt-labels", self._alt_labels).get(wanted, set())
-        exact = {
-            r["entity"]: r["entityLabel"]
-            for r in index
-            if r["entityLabel"].casefold() == wanted or r["entity"] in also
-        }
-        if exact:
-            return sorted(exact.items(), key=lambda item: item[1])
-        words = wanted.split()
-        partial = {
-            r["entity"]: r["entityLabel"]
-            for r in index
-            if r["kindLabel"] != "statement"
-            and all(w in r["entityLabel"].casefold().split() for w in words)
-        }
-        return sorted(partial.items(), key=lambda item: item[1])
-
-    def _alt_labels(self) -> dict[str, set[str]]:
-        """Every alternative label (case-folded) -> the nodes that carry it."""
-        alt = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
-        found: dict[str, set[str]] = {}
-        for q in self.kb.store.quads_for_pattern(None, alt, None, None):
-            found.setdefault(" ".join(q.object.value.casefold().split()), set()).add(
-                q.subject.value
-            )
-        return found
+        """The nodes (IRI, label) a typed name stands for (:func:`naming.named`)."""
+        also = self.derived("alt-labels", lambda: naming.alt_labels(self.kb.store))
+        return naming.named(text, self.data_index(), also)
 
     def _run(self, query: SavedQuery | str, params: dict[str, Any]) -> QueryResult:
         """A query a visitor asked for: in a worker process, under every limit."""
@@ -417,7 +445,11 @@ class Site:
 
     def _choices(self) -> list[tuple[str, str]]:
         """(kb:local, label) for the IRI parameters' suggestion list."""
-        return [(compact(r["entity"]), r["entityLabel"]) for r in self.data_index()]
+        return [
+            (compact(r["entity"]), r["entityLabel"])
+            for r in self.data_index()
+            if r["kindLabel"] != "statement"  # thousands on a large base; found by search
+        ]
 
     def data_index(self) -> list[dict[str, Any]]:
         return self.rows("entity-index")
