@@ -180,8 +180,10 @@ def matrix(data: ReportData, link: Linker = no_links) -> str:
         '<p class="note">One row per demand, refinements under the demand they refine; one '
         "column per party that took a stance on a demand (the maker's own restatements "
         "included). Click a cell for the statements behind it.</p>\n"
-        '<table class="matrix"><thead><tr><th scope="col">Demand</th>'
-        f"{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody></table>\n</section>\n"
+        '<div class="scroll-narrow"><table class="matrix"><thead><tr><th scope="col">Demand</th>'
+        f"{head}</tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody></table></div>\n</section>\n"
     )
 
 
@@ -388,13 +390,15 @@ def timeline(data: ReportData, link: Linker = no_links) -> str:
         f'<p class="note">{len(dated)} dated events; statements whose sources give only a '
         'latest possible day are drawn as ranges and marked <span class="bounded">on or '
         "before</span>.</p>\n"
-        '<table class="timeline"><thead><tr><th>Date</th><th>Event</th>'
+        '<div class="scroll"><table class="timeline"><thead><tr><th>Date</th><th>Event</th>'
         f'<th class="bar">{axis}</th></tr></thead>\n<tbody>\n'
         + "\n".join(rows)
-        + "\n</tbody></table>\n"
+        + "\n</tbody></table></div>\n"
         f'<h3>Undated statements</h3>\n<p class="note">{len(undated)} statements whose '
         "sources give no date and no bound.</p>\n"
-        '<table class="timeline undated"><tbody>' + undated_rows + "</tbody></table>\n</section>\n"
+        '<div class="scroll"><table class="timeline undated"><tbody>'
+        + undated_rows
+        + "</tbody></table></div>\n</section>\n"
     )
 
 
@@ -439,10 +443,10 @@ def sources(data: ReportData, link: Linker = no_links) -> str:
         '<section id="sources"><h2>Sources</h2>\n'
         '<p class="note">Each source with its genre, the statements it reports, and how many '
         "of those rest on it alone (no other source reports them).</p>\n"
-        "<table><thead><tr><th>Source</th><th>Genre</th><th>Statements</th>"
-        "<th>Resting on it alone</th></tr></thead>\n<tbody>\n"
+        '<div class="scroll"><table class="sortable"><thead><tr><th>Source</th><th>Genre</th>'
+        "<th>Statements</th><th>Resting on it alone</th></tr></thead>\n<tbody>\n"
         + "\n".join(rows)
-        + "\n</tbody></table>\n</section>\n"
+        + "\n</tbody></table></div>\n</section>\n"
     )
 
 

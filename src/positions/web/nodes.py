@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 # The role a node plays in a statement (node-statements' ?role) -> the filter of the
 # statements list that keeps the statements where it plays that role.
 ROLE_FILTERS = {
-    "speaker": "speaker",
     "party spoken for": "party",
+    "speaker": "speaker",
     "addressee": "addressee",
     "target": "target",
     "topic": "topic",
@@ -142,11 +142,12 @@ def statements_html(iri: str, statements: QueryResult, lookups: Lookups, link: L
             f"<td>{name(r['speakerLabel'], r['speaker'], link)} for {party}</td>"
             f"<td>{sources_html(r['sources'], lookups, link)}</td></tr>"
         )
-    filters = {ROLE_FILTERS[role]: iri for role in rows[0]["roles"] if role in ROLE_FILTERS}
+    played = {role for r in rows for role in r["roles"]}
+    key = next((ROLE_FILTERS[role] for role in ROLE_FILTERS if role in played), "")
     more = (
-        f'<p class="noprint"><a href="{e(facet_href(**dict(list(filters.items())[:1])))}">'
+        f'<p class="noprint"><a href="{e(facet_href(**{key: iri}))}">'
         "Filter these statements</a> by stance, topic, speaker, source or date.</p>\n"
-        if filters
+        if key
         else ""
     )
     return (

@@ -191,8 +191,10 @@ def queries_body(queries: Iterable[SavedQuery]) -> str:
         '<h1>Saved queries</h1>\n<p class="note">Each query answers one question; open one '
         "to fill in its parameters and run it. The same queries run from the command line "
         "(<code>positions query NAME -p name=value</code>).</p>\n"
-        "<table><thead><tr><th>Query</th><th>Question</th><th>Parameters (? optional)</th>"
-        "<th>Tags</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+        '<div class="scroll"><table class="sortable"><thead><tr><th>Query</th><th>Question</th>'
+        "<th>Parameters (? optional)</th><th>Tags</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></div>"
     )
 
 
@@ -271,18 +273,7 @@ def _field(parameter: Parameter, value: str) -> str:
 
 
 def sparql_form() -> str:
-    """What /sparql shows a person who opens it without a query: a note and a form."""
-    example = (
-        "SELECT ?party ?label WHERE {\n"
-        "  ?party a/rdfs:subClassOf* pos:Party ; rdfs:label ?label .\n}"
-    )
-    return (
-        "<h1>SPARQL endpoint</h1>\n<p>A read-only SPARQL 1.1 Protocol endpoint over the base "
-        "(the union of its graphs). GET <code>/sparql?query=...</code> or POST "
-        "<code>application/sparql-query</code> or a form; results as SPARQL JSON, XML, CSV or TSV, "
-        "graphs as Turtle, N-Triples or JSON-LD, by <code>Accept</code>. Updates, SERVICE, "
-        "FROM outside the base and LOAD are refused; queries stop at the time limit. The "
-        "prefixes of the base (pos:, kb:, rdfs:, ...) are predeclared.</p>\n"
-        '<form method="get" action="/sparql"><textarea name="query" rows="10" cols="90">'
-        f'{e(example)}</textarea><br><button type="submit">Run (SPARQL JSON)</button></form>\n'
-    )
+    """What /sparql shows a person who opens it without a query: the editor."""
+    from positions.web.editor import editor_body
+
+    return editor_body()
