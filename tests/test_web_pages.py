@@ -282,3 +282,19 @@ def test_descriptions_show_code(site) -> None:
     _, text = get(site, "/queries/statements")
     description = text.split("<details>")[0]
     assert "<code>party</code>" in description and "`party`" not in description
+
+
+def test_stances_and_topics_on_a_statement_page_link_to_their_lists(site) -> None:
+    _, text = get(site, "/id/stmt-sherman-open-door")
+    hrefs = links(text)
+    assert "/statements?stance=stance%3Arejects" in hrefs
+    _, text = get(site, "/id/demand-no-nato-enlargement")
+    assert "/statements?topic=topic%3Anato-enlargement" in links(text)
+
+
+def test_report_views_link_stances_to_their_statements(site) -> None:
+    _, text = get(site, "/matrix")
+    hrefs = links(text)
+    assert "/statements?stance=stance%3Arejects" in hrefs  # legend and matrix pop-ups
+    status, listed = get(site, "/statements?stance=stance%3Arejects")
+    assert status == 200 and "Filtered by" in listed

@@ -94,7 +94,7 @@ nav.top form.search input { flex: 1 1 auto; min-width: 0; font: inherit; padding
 table.sortable th { cursor: pointer; user-select: none; }
 table.sortable th[aria-sort=ascending]::after { content: " \25B2"; font-size: .7em; }
 table.sortable th[aria-sort=descending]::after { content: " \25BC"; font-size: .7em; }
-mark { background: #fff0a8; color: inherit; }
+mark { background: #fff0a8; color: inherit; } a.plain { text-decoration: none; }
 .faceted { display: grid; grid-template-columns: 17rem minmax(0, 1fr); gap: 1.2rem;
            align-items: start; }
 aside.facets details { margin-bottom: .5rem; } aside.facets summary { font-weight: 600; }

@@ -88,12 +88,20 @@ def stances(data: ReportData) -> dict[str, Stance]:
 # --- Legend ------------------------------------------------------------------------
 
 
-def legend(data: ReportData) -> str:
+def _linked(html: str, iri: str, link: Linker) -> str:
+    """``html`` as a link to what ``link`` gives for ``iri`` (the server: a stance's
+    statements), else as it is."""
+    href = link(iri) if iri else None
+    return f'<a class="plain" href="{e(href)}">{html}</a>' if href else html
+
+
+def legend(data: ReportData, link: Linker = no_links) -> str:
     items = []
     for stance in stances(data).values():
         codes = f"CAMEO {stance.cameo}" + (f", PLOVER {stance.plover}" if stance.plover else "")
         items.append(
-            f'<li>{swatch(stance, stance.label)} <span class="small muted">{e(codes)}</span></li>'
+            f"<li>{_linked(swatch(stance, stance.label), stance.iri, link)} "
+            f'<span class="small muted">{e(codes)}</span></li>'
         )
     return (
         '<section id="legend"><h2>Legend</h2>\n'
@@ -226,10 +234,11 @@ def _cell(
 
 def _statement_item(row: dict[str, Any], link: Linker) -> str:
     date = row["date"] or "date not given"
+    stance = _linked(swatch(None, row["stanceLabel"], row["stance"]), row["stance"], link)
     return (
         f'<li class="statement" data-statement="{e(row["statement"])}">'
         f"{name(row['statementLabel'], row['statement'], link)}<br>"
-        f'<span class="meta">{swatch(None, row["stanceLabel"], row["stance"])} '
+        f'<span class="meta">{stance} '
         f"{name(row['speakerLabel'], row['speaker'], link)} · {e(date)}</span><br>"
         f'<span class="words">{e(row["words"])}</span><br>'
         f'<span class="meta">Sources: {e(row["sources"])}</span></li>'

@@ -167,10 +167,14 @@ def term_html(term: Any, labels: dict[str, str], link: Linker) -> str:
         label = labels.get(term.value)
         short = compact(term.value, PREFIXES)
         # Nodes of the base link to their pages; Wikidata links out (the only outside IRIs
-        # the base asserts as identities); vocabulary IRIs stay text.
+        # the base asserts as identities); stances and topics link to their statements;
+        # other vocabulary IRIs stay text.
+        facet = next((k for k in ("stance", "topic") if short.startswith(k + ":")), None)
         href = link(term.value) or (
             term.value if term.value.startswith("http://www.wikidata.org/entity/") else None
         )
+        if href is None and facet:
+            href = facet_href(**{facet: term.value})
         text = (
             e(label) + f' <span class="iri">{e(short)}</span>'
             if label

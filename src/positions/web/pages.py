@@ -151,7 +151,7 @@ def home_body(data: report.ReportData, link: Linker, headline: list[dict[str, An
         '<a href="/statements">statements by party, stance, topic and date</a>, '
         '<a href="/queries">the saved queries</a> and the <a href="/sparql">SPARQL '
         "editor</a>.</p>\n",
-        report.legend(data),
+        report.legend(data, link),
     ]
     body += [render(data, link) for _, render in report.SECTIONS.values()]
     return "".join(body)
@@ -160,7 +160,7 @@ def home_body(data: report.ReportData, link: Linker, headline: list[dict[str, An
 def section_body(key: str, data: report.ReportData, link: Linker) -> str:
     """One view of the report (a key of :data:`positions.output.html_report.SECTIONS`)."""
     _, render = report.SECTIONS[key]
-    return render(data, link) + report.legend(data)
+    return render(data, link) + report.legend(data, link)
 
 
 def browse_body(rows: list[dict[str, Any]], link: Linker) -> str:

@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import pyoxigraph as ox
 
@@ -56,7 +56,7 @@ from positions.base.search import SearchIndex
 from positions.errors import PositionsError
 from positions.output import html_report as report
 from positions.output.html import e
-from positions.rdf.namespaces import DATA, compact
+from positions.rdf.namespaces import DATA, VOCAB_BASE, compact
 from positions.sparql.engine import run
 from positions.sparql.facets import FACETS
 from positions.sparql.limits import MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
@@ -185,9 +185,13 @@ class Site:
 
     @staticmethod
     def link(iri: str) -> str | None:
-        """The page of a node of the base; other IRIs are not served here."""
+        """The page of a node of the base, or for a stance or topic the list of its
+        statements; other IRIs are not served here."""
         if iri.startswith(DATA) and len(iri) > len(DATA):
             return "/id/" + quote(iri[len(DATA) :], safe="-._~")
+        for facet in ("stance", "topic"):
+            if iri.startswith(f"{VOCAB_BASE}{facet}/"):
+                return f"/statements?{urlencode({facet: compact(iri)})}"
         return None
 
     def page(self, title: str, body: str, current: str = "", query: str = "") -> Response:
