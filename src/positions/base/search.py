@@ -76,6 +76,7 @@ class Hit:
     label: str
     snippet: str  # the matching words, the match marked with [ and ]
     score: float
+    alt: str = ""  # the alternative labels, joined by " · "
 
 
 class SearchIndex:
@@ -160,7 +161,7 @@ class SearchIndex:
             wanted = list(kinds)
             where = f" AND kind IN ({','.join('?' * len(wanted))})" if wanted else ""
             rows = connection.execute(
-                "SELECT iri, kind, title, snippet(search, -1, '[', ']', ' … ', 12), "
+                "SELECT iri, kind, title, alt, snippet(search, -1, '[', ']', ' … ', 12), "
                 f"bm25(search, {', '.join(str(w) for w in WEIGHTS)}) AS score "
                 f"FROM search WHERE search MATCH ?{where} ORDER BY score LIMIT ?",
                 [query, *wanted, limit],
@@ -168,7 +169,10 @@ class SearchIndex:
         finally:
             if connection is not self._memory:
                 connection.close()
-        return [Hit(iri, kind, label, snippet, -score) for iri, kind, label, snippet, score in rows]
+        return [
+            Hit(iri, kind, label, snippet, -score, alt)
+            for iri, kind, label, alt, snippet, score in rows
+        ]
 
     def count(self, text: str, *, kinds: Iterable[str] = ()) -> int:
         """How many nodes match ``text`` in all (of ``kinds``, when given)."""

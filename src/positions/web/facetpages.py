@@ -30,6 +30,7 @@ class FacetView:
     counts: dict[str, list[dict[str, Any]]]  # dimension -> rows of ?value ?valueLabel ?n
     months: list[dict[str, Any]] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)  # chosen IRI -> label
+    many: bool = False  # too many items to count every dimension (facets.MANY)
 
 
 def href(facets: Facets, chosen: dict[str, str], **change: str | None) -> str:
@@ -77,6 +78,12 @@ def _facet_lists(view: FacetView) -> str:
         parts.append(
             f'<details class="facet" data-facet="{e(dimension.key)}" open>'
             f"<summary>{e(dimension.title)}</summary><ul>{items}</ul></details>"
+        )
+    if view.many:
+        parts.append(
+            f'<p class="note">{view.total} {view.facets.name}: the other filters and the '
+            "dates are counted once one of these narrows the list (ordered by identifier "
+            "until then).</p>"
         )
     if view.facets.dated:
         parts.append(_dates(view))

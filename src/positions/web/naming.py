@@ -8,50 +8,52 @@ the node whose label or alternative label it is, or a choice when several match.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
-
-import pyoxigraph as ox
 
 from positions.output.html import e
 from positions.rdf.namespaces import compact
 
 if TYPE_CHECKING:
+    from positions.base.search import SearchIndex
     from positions.sparql.saved import SavedQuery
 
-ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
+# The kinds a typed name may stand for (statements are found by search, not by name).
+NAMED_KINDS = (
+    "party",
+    "person",
+    "demand",
+    "proposal",
+    "document",
+    "meeting",
+    "media appearance",
+    "source",
+    "outlet",
+    "concept",
+)
 
 
-def alt_labels(store: ox.Store) -> dict[str, set[str]]:
-    """Every alternative label (case-folded) -> the nodes that carry it."""
-    found: dict[str, set[str]] = {}
-    for q in store.quads_for_pattern(None, ox.NamedNode(ALT_LABEL), None, None):
-        found.setdefault(" ".join(q.object.value.casefold().split()), set()).add(q.subject.value)
-    return found
-
-
-def named(
-    text: str, index: list[dict[str, Any]], alts: dict[str, set[str]]
-) -> list[tuple[str, str]]:
-    """The nodes (IRI, label) of ``index`` (``entity-index`` rows) a typed name stands
-    for: those whose label or alternative label is the name (any case), else those
-    (statements aside) whose label holds each of its words."""
+def named(text: str, index: SearchIndex) -> list[tuple[str, str]]:
+    """The nodes (IRI, label) a typed name stands for, found in the search index:
+    those whose label or alternative label is the name (any case), else those whose
+    label holds each of its words (the last one may be the start of a word)."""
     wanted = " ".join(text.casefold().split())
-    also = alts.get(wanted, set())
+    hits = index.search(text, limit=50, kinds=NAMED_KINDS)
     exact = {
-        r["entity"]: r["entityLabel"]
-        for r in index
-        if r["entityLabel"].casefold() == wanted or r["entity"] in also
+        h.iri: h.label
+        for h in hits
+        if wanted in {h.label.casefold(), *(a.strip().casefold() for a in h.alt.split(" · "))}
     }
     if exact:
         return sorted(exact.items(), key=lambda item: item[1])
     words = wanted.split()
-    partial = {
-        r["entity"]: r["entityLabel"]
-        for r in index
-        if r["kindLabel"] != "statement"
-        and all(w in r["entityLabel"].casefold().split() for w in words)
-    }
+
+    def holds(label: str) -> bool:  # every word, the last one maybe only begun
+        parts = label.casefold().split()
+        *whole, last = words
+        return all(w in parts for w in whole) and any(p.startswith(last) for p in parts)
+
+    partial = {h.iri: h.label for h in hits if holds(h.label)}
     return sorted(partial.items(), key=lambda item: item[1])
 
 

@@ -58,7 +58,7 @@ from positions.output import html_report as report
 from positions.output.html import e
 from positions.rdf.namespaces import DATA, VOCAB_BASE, compact
 from positions.sparql.engine import run
-from positions.sparql.facets import FACETS
+from positions.sparql.facets import FACETS, FEW_VALUED, MANY
 from positions.sparql.limits import MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
 from positions.web import naming, pages, protocol
 from positions.web.bounded import BoundedServer, DeadlineReader
@@ -175,11 +175,9 @@ class Site:
         """Labels to nodes for the columns saved queries give as labels (sources, stances)."""
         return Lookups(
             sources={
-                r["entityLabel"]: r["entity"]
-                for r in self.data_index()
-                if r["kindLabel"] == "source"
+                r["entityLabel"]: r["entity"] for r in self.rows("entity-index", kind="pos:Source")
             },
-            stances={r["stanceLabel"]: r["stance"] for r in self.data["stance-codes"]},
+            stances={r["stanceLabel"]: r["stance"] for r in self.rows("stance-codes")},
             roles=self.rows("people-and-roles"),
         )
 
@@ -306,28 +304,33 @@ class Site:
                 return self.error_page(503, f"more than {self.max_rows} {list_name}: narrow them")
             return self.download(result, list_name, fmt)
         paging = Paging.of(params)
-        listing = facets.listing(chosen, limit=paging.size, offset=paging.offset)
-        rows = run(self.kb, listing.text, listing.params, timeout=self.timeout).to_dicts()
 
         def counts() -> tuple[int, dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
             counting = facets.counting(chosen)
             total = run(self.kb, counting.text, counting.params, timeout=self.timeout)
+            many = total.to_dicts()[0]["n"] > MANY
             found = {}
             for dimension in facets.dimensions:
+                if many and dimension.key not in FEW_VALUED:
+                    continue
                 query = facets.facet(dimension.key, chosen)
                 found[dimension.key] = run(
                     self.kb, query.text, query.params, timeout=self.timeout
                 ).to_dicts()
             months = []
-            if facets.dated:
+            if facets.dated and not many:
                 query = facets.months(chosen)
                 months = run(self.kb, query.text, query.params, timeout=self.timeout).to_dicts()
             return total.to_dicts()[0]["n"], found, months
 
         total, found, months = self.derived(f"facets {list_name} {sorted(chosen.items())}", counts)
+        listing = facets.listing(
+            chosen, limit=paging.size, offset=paging.offset, by_date=total <= MANY
+        )
+        rows = run(self.kb, listing.text, listing.params, timeout=self.timeout).to_dicts()
         for values in found.values():
             labels.update({compact(r["value"]): r["valueLabel"] for r in values if r["valueLabel"]})
-        view = FacetView(facets, chosen, total, rows, found, months, labels)
+        view = FacetView(facets, chosen, total, rows, found, months, labels, total > MANY)
         return self.page(facets.title, facet_body(view, paging, self.link), f"/{list_name}")
 
     def _choice_page(self, message: str, choices: str) -> Response:
@@ -431,8 +434,7 @@ class Site:
 
     def named(self, text: str) -> list[tuple[str, str]]:
         """The nodes (IRI, label) a typed name stands for (:func:`naming.named`)."""
-        also = self.derived("alt-labels", lambda: naming.alt_labels(self.kb.store))
-        return naming.named(text, self.data_index(), also)
+        return naming.named(text, self.search_index)
 
     def _run(self, query: SavedQuery | str, params: dict[str, Any]) -> QueryResult:
         """A query a visitor asked for: in a worker process, under every limit."""
@@ -448,11 +450,12 @@ class Site:
         )
 
     def _choices(self) -> list[tuple[str, str]]:
-        """(kb:local, label) for the IRI parameters' suggestion list."""
+        """(kb:local, label) for the IRI parameters' suggestion list: parties and people
+        (anything else is found by typing its name, :meth:`named`)."""
         return [
             (compact(r["entity"]), r["entityLabel"])
-            for r in self.data_index()
-            if r["kindLabel"] != "statement"  # thousands on a large base; found by search
+            for kind in ("pos:Party", "pos:Person")
+            for r in self.rows("entity-index", kind=kind)
         ]
 
     def data_index(self) -> list[dict[str, Any]]:
