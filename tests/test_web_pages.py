@@ -298,3 +298,15 @@ def test_report_views_link_stances_to_their_statements(site) -> None:
     assert "/statements?stance=stance%3Arejects" in hrefs  # legend and matrix pop-ups
     status, listed = get(site, "/statements?stance=stance%3Arejects")
     assert status == 200 and "Filtered by" in listed
+
+
+def test_the_server_builds_the_search_index_at_start(base) -> None:
+    index = base / ".positions-cache" / "search.sqlite"
+    assert not index.exists()
+    server = KnowledgeBase.open(base).web_server(port=0, timeout=5, max_rows=100)
+    try:
+        thread = next(t for t in __import__("threading").enumerate() if t.name == "search-index")
+        thread.join(10)
+        assert index.exists()
+    finally:
+        server.server_close()

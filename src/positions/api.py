@@ -450,9 +450,11 @@ class KnowledgeBase(LocalBase):
 
         site = Site(self, timeout=timeout, max_rows=max_rows, max_memory=max_memory)
         try:
-            return make_server(site, host, port, safety=safety)
+            server = make_server(site, host, port, safety=safety)
         except OSError as error:
             raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        site.warm_search()  # the search index, built in the background if out of step
+        return server
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,10 @@ from urllib.parse import urlencode
 
 from positions.output.html import Linker, e, name
 from positions.rdf.namespaces import compact
-from positions.sparql.facets import Facets
-from positions.web.results import Paging, downloads, pager
+from positions.sparql.engine import run
+from positions.sparql.facets import FACETS, FEW_VALUED, MANY, Facets
+from positions.web.protocol import Response
+from positions.web.results import Paging, download, downloads, pager
 
 
 @dataclass
@@ -173,3 +175,60 @@ def facet_body(view: FacetView, paging: Paging, link: Linker) -> str:
         + pager(view.total, paging, f"/{view.facets.name}", view.chosen)
         + "</div></div>\n"
     )
+
+
+def answer(site: Any, list_name: str, params: dict[str, list[str]]) -> Response:
+    """``/statements`` and ``/demands`` for the server ``site``
+    (:class:`positions.web.server.Site`): narrowed by the filters in the URL, with
+    the values of each dimension and their counts; ``format=csv|json``: every item."""
+    facets = FACETS[list_name]
+    chosen = facets.chosen({k: v[0] for k, v in params.items() if v})
+    labels: dict[str, str] = {}
+    for key, value in list(chosen.items()):
+        if key in ("since", "until") or ":" in value:
+            continue
+        found = site.named(value)
+        if not found:
+            return site.error_page(400, f"no node is called {value} (filter {key})")
+        if len(found) > 1:
+            choices = "".join(
+                f'<li><a href="{e(href(facets, chosen, **{key: iri}))}">{e(label)}</a></li>'
+                for iri, label in found
+            )
+            message = f"{len(found)} nodes are called {value}; which one?"
+            return site.error_page(400, message, choices)
+        chosen[key] = compact(found[0][0])
+    fmt = (params.get("format") or [""])[0]
+    if fmt in ("csv", "json"):
+        listing = facets.listing(chosen, limit=site.max_rows + 1)
+        result = run(site.kb, listing.text, listing.params, timeout=site.timeout)
+        if len(result.rows) > site.max_rows:
+            return site.error_page(503, f"more than {site.max_rows} {list_name}: narrow them")
+        return download(result, list_name, fmt)
+    paging = Paging.of(params)
+
+    def counts() -> tuple[int, dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
+        counting = facets.counting(chosen)
+        total = run(site.kb, counting.text, counting.params, timeout=site.timeout)
+        many = total.to_dicts()[0]["n"] > MANY
+        found = {}
+        for dimension in facets.dimensions:
+            if many and dimension.key not in FEW_VALUED:
+                continue
+            query = facets.facet(dimension.key, chosen)
+            found[dimension.key] = run(
+                site.kb, query.text, query.params, timeout=site.timeout
+            ).to_dicts()
+        months = []
+        if facets.dated and not many:
+            query = facets.months(chosen)
+            months = run(site.kb, query.text, query.params, timeout=site.timeout).to_dicts()
+        return total.to_dicts()[0]["n"], found, months
+
+    total, found, months = site.derived(f"facets {list_name} {sorted(chosen.items())}", counts)
+    listing = facets.listing(chosen, limit=paging.size, offset=paging.offset, by_date=total <= MANY)
+    rows = run(site.kb, listing.text, listing.params, timeout=site.timeout).to_dicts()
+    for values in found.values():
+        labels.update({compact(r["value"]): r["valueLabel"] for r in values if r["valueLabel"]})
+    view = FacetView(facets, chosen, total, rows, found, months, labels, total > MANY)
+    return site.page(facets.title, facet_body(view, paging, site.link), f"/{list_name}")

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from positions.output.html import Linker, e
 from positions.web.nodes import term_html
+from positions.web.protocol import Response
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -159,6 +160,13 @@ def as_download(result: QueryResult, fmt: str) -> tuple[str, bytes]:
     if fmt == "csv":
         return "text/csv; charset=utf-8", render(result, OutputFormat.csv).encode("utf-8")
     return "application/json", render(result, OutputFormat.json).encode("utf-8")
+
+
+def download(result: QueryResult, name: str, fmt: str) -> Response:
+    """A result as a file to keep: CSV or SPARQL JSON, named after its query or list."""
+    media, body = as_download(result, fmt)
+    disposition = f'attachment; filename="{name}.{fmt}"'
+    return Response(200, media, body, {"Content-Disposition": disposition})
 
 
 def params_of(given: dict[str, Any]) -> dict[str, str]:

@@ -18,7 +18,10 @@ Routes:
   same URL answers Turtle, JSON-LD or N-Triples by content negotiation (``Accept``),
   or by ``?format=ttl|jsonld|nt``, so the base's IRIs can be dereferenced once
   w3id.org redirects to this server;
-* ``/queries`` and ``/queries/<name>`` the saved queries, each a form of its parameters;
+* ``/search?q=`` the nodes whose words match (:mod:`positions.base.search`);
+* ``/statements`` and ``/demands`` the faceted lists (:mod:`positions.web.facetpages`);
+* ``/queries`` and ``/queries/<name>`` the saved queries, each a form of its parameters,
+  its rows paged, sortable and downloadable (``&format=csv|json``);
 * ``/sparql`` the SPARQL 1.1 Protocol endpoint (GET ``?query=``, POST
   ``application/sparql-query`` or form-encoded), answering SPARQL JSON, XML, CSV or
   TSV (rows) and Turtle, N-Triples or JSON-LD (graphs) by ``Accept``.
@@ -58,12 +61,10 @@ from positions.output import html_report as report
 from positions.output.html import e
 from positions.rdf.namespaces import DATA, VOCAB_BASE, compact
 from positions.sparql.engine import run
-from positions.sparql.facets import FACETS, FEW_VALUED, MANY
+from positions.sparql.facets import FACETS
 from positions.sparql.limits import MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
-from positions.web import naming, pages, protocol
+from positions.web import facetpages, naming, pages, protocol
 from positions.web.bounded import BoundedServer, DeadlineReader
-from positions.web.facetpages import FacetView, facet_body
-from positions.web.facetpages import href as facet_href
 from positions.web.guard import (
     Refused,
     Safety,
@@ -84,7 +85,7 @@ from positions.web.protocol import (
     status_of,
     text_response,
 )
-from positions.web.results import Paging, as_download, downloads, pager, result_table
+from positions.web.results import Paging, download, downloads, pager, result_table
 
 if TYPE_CHECKING:
     from positions.base.local import LocalBase
@@ -196,8 +197,9 @@ class Site:
         text = pages.document(title, body, current, query)
         return Response(200, HTML, text.encode("utf-8"))
 
-    def error_page(self, status: int, message: str) -> Response:
-        response = self.page(HTTPStatus(status).phrase, pages.error_body(status, message))
+    def error_page(self, status: int, message: str, choices: str = "") -> Response:
+        body = pages.error_body(status, message) + (f"<ul>{choices}</ul>" if choices else "")
+        response = self.page(HTTPStatus(status).phrase, body)
         response.status = status
         return response
 
@@ -257,6 +259,22 @@ class Site:
 
     # -- search
 
+    def warm_search(self) -> threading.Thread:
+        """Bring the search index in step in the background (``positions serve`` calls
+        this at start: at 100,000 statements building it takes about 30 s, which the
+        first search would otherwise wait for)."""
+
+        def build() -> None:
+            try:
+                with self._reading():
+                    self.search_index.refresh()
+            except (PositionsError, OSError, RuntimeError):
+                pass  # the first search builds it again, and shows what went wrong
+
+        thread = threading.Thread(target=build, name="search-index", daemon=True)
+        thread.start()
+        return thread
+
     def search(self, params: dict[str, list[str]]) -> Response:
         """``/search?q=WORDS``: the matching nodes, best first (``&format=json``: as JSON)."""
         text = (params.get("q") or [""])[0].strip()[:200]
@@ -277,69 +295,8 @@ class Site:
     # -- faceted lists
 
     def facet_list(self, list_name: str, params: dict[str, list[str]]) -> Response:
-        """``/statements`` and ``/demands``: narrowed by the filters in the URL, with the
-        values of each dimension and their counts; ``format=csv|json``: every item."""
-        facets = FACETS[list_name]
-        chosen = facets.chosen({k: v[0] for k, v in params.items() if v})
-        labels: dict[str, str] = {}
-        for key, value in list(chosen.items()):
-            if key in ("since", "until") or ":" in value:
-                continue
-            found = self.named(value)
-            if not found:
-                return self.error_page(400, f"no node is called {value} (filter {key})")
-            if len(found) > 1:
-                choices = "".join(
-                    f'<li><a href="{e(facet_href(facets, chosen, **{key: iri}))}">'
-                    f"{e(label)}</a></li>"
-                    for iri, label in found
-                )
-                return self._choice_page(f"{len(found)} nodes are called {value}", choices)
-            chosen[key] = compact(found[0][0])
-        fmt = (params.get("format") or [""])[0]
-        if fmt in ("csv", "json"):
-            listing = facets.listing(chosen, limit=self.max_rows + 1)
-            result = run(self.kb, listing.text, listing.params, timeout=self.timeout)
-            if len(result.rows) > self.max_rows:
-                return self.error_page(503, f"more than {self.max_rows} {list_name}: narrow them")
-            return self.download(result, list_name, fmt)
-        paging = Paging.of(params)
-
-        def counts() -> tuple[int, dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
-            counting = facets.counting(chosen)
-            total = run(self.kb, counting.text, counting.params, timeout=self.timeout)
-            many = total.to_dicts()[0]["n"] > MANY
-            found = {}
-            for dimension in facets.dimensions:
-                if many and dimension.key not in FEW_VALUED:
-                    continue
-                query = facets.facet(dimension.key, chosen)
-                found[dimension.key] = run(
-                    self.kb, query.text, query.params, timeout=self.timeout
-                ).to_dicts()
-            months = []
-            if facets.dated and not many:
-                query = facets.months(chosen)
-                months = run(self.kb, query.text, query.params, timeout=self.timeout).to_dicts()
-            return total.to_dicts()[0]["n"], found, months
-
-        total, found, months = self.derived(f"facets {list_name} {sorted(chosen.items())}", counts)
-        listing = facets.listing(
-            chosen, limit=paging.size, offset=paging.offset, by_date=total <= MANY
-        )
-        rows = run(self.kb, listing.text, listing.params, timeout=self.timeout).to_dicts()
-        for values in found.values():
-            labels.update({compact(r["value"]): r["valueLabel"] for r in values if r["valueLabel"]})
-        view = FacetView(facets, chosen, total, rows, found, months, labels, total > MANY)
-        return self.page(facets.title, facet_body(view, paging, self.link), f"/{list_name}")
-
-    def _choice_page(self, message: str, choices: str) -> Response:
-        body = (
-            f'<h1>Which one?</h1>\n<p class="error">{e(message)}; which one?</p><ul>{choices}</ul>'
-        )
-        response = self.page("Which one?", body)
-        response.status = 400
-        return response
+        """``/statements`` and ``/demands`` (:func:`positions.web.facetpages.answer`)."""
+        return facetpages.answer(self, list_name, params)
 
     # -- node pages
 
@@ -403,7 +360,7 @@ class Site:
             try:
                 result = self._run(query, given)
                 if fmt in ("csv", "json") and result.kind == "select":
-                    return self.download(result, name, fmt)
+                    return download(result, name, fmt)
                 href = f"/queries/{quote(name)}"
                 results = pages.result_html(result, self.kb.store, self.link)
                 if result.kind == "select":
@@ -420,13 +377,6 @@ class Site:
         response = self.page(name, body, "/queries")
         response.status = status
         return response
-
-    @staticmethod
-    def download(result: QueryResult, name: str, fmt: str) -> Response:
-        """A result as a file to keep: CSV or SPARQL JSON, named after its query."""
-        media, body = as_download(result, fmt)
-        disposition = f'attachment; filename="{name}.{fmt}"'
-        return Response(200, media, body, {"Content-Disposition": disposition})
 
     def _resolve_names(self, query: SavedQuery, given: dict[str, str]) -> str:
         """Names typed for IRI parameters replaced by their nodes (:mod:`naming`)."""
