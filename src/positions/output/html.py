@@ -111,7 +111,10 @@ textarea { max-width: 100%; }
 @media (max-width: 760px) {
   body { padding: .5rem .7rem 2rem; }
   .faceted { grid-template-columns: minmax(0, 1fr); }
-  aside.facets details:not([open]) { display: block; }
+  aside.facets { display: grid; grid-template-columns: repeat(auto-fill, minmax(10.5rem, 1fr));
+                 gap: 0 .8rem; }
+  aside.facets ul { max-height: 9.5rem; overflow-y: auto; }
+  aside.facets p.note, aside.facets details[data-facet=date] { grid-column: 1 / -1; }
   .scroll-narrow { overflow-x: auto; max-width: 100%; }
   td.cell .pop { position: fixed; left: 4vw; right: 4vw; top: 10vh; width: auto;
                  max-width: none; max-height: 80vh; overflow: auto; }

@@ -49,7 +49,7 @@ def href(facets: Facets, chosen: dict[str, str], **change: str | None) -> str:
 
 def _chips(view: FacetView) -> str:
     if not view.chosen:
-        return '<p class="filters muted">No filter yet: choose a value on the side.</p>\n'
+        return '<p class="filters muted">No filter yet: choose a value among the filters.</p>\n'
     titles = {d.key: d.title for d in view.facets.dimensions} | {"since": "From", "until": "To"}
     chips = "".join(
         f'<span class="chip">{e(titles.get(k, k))}: '
