@@ -201,3 +201,15 @@ def test_no_page_scrolls_sideways(browser: Any, base_url: str, kb, width: int) -
     finally:
         page.context.close()
     assert not wide, f"pages wider than the window at {width} px: {wide}"
+
+
+def test_report_file_find_box(page: Any, kb, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    report.write_text(build_report(kb), encoding="utf-8")
+    page.goto(report.as_uri())
+    rows = page.locator("table.timeline tbody tr")
+    before = sum(1 for i in range(rows.count()) if rows.nth(i).is_visible())
+    page.fill("input[data-find]", "ryabkov")
+    shown = [rows.nth(i).inner_text() for i in range(rows.count()) if rows.nth(i).is_visible()]
+    assert 0 < len(shown) < before
+    assert all("ryabkov" in text.lower() for text in shown)

@@ -179,6 +179,16 @@ SCRIPT = """
     });
   };
   window.positionsSortable(document);
+  // The report's find box: keeps the rows and items holding every word typed.
+  var find = document.querySelector('input[data-find]');
+  if (find) find.addEventListener('input', function () {
+    var words = find.value.toLowerCase().split(/ +/).filter(Boolean);
+    document.querySelectorAll('tbody tr, section li').forEach(function (el) {
+      if (el.closest('#legend')) return;
+      var text = el.textContent.toLowerCase();
+      el.hidden = words.some(function (w) { return text.indexOf(w) < 0; });
+    });
+  });
 })();
 """
 

@@ -510,7 +510,12 @@ SECTIONS: dict[str, tuple[str, Callable[[ReportData, Linker], str]]] = {
 
 def contents() -> str:
     links = "".join(f'<a href="#{key}">{e(title)}</a>' for key, (title, _) in SECTIONS.items())
-    return f'<nav class="top">{links}<a href="#legend">Legend</a></nav>\n'
+    find = (
+        '<form class="search" role="search" onsubmit="return false">'
+        '<input type="search" data-find placeholder="Find in this report" '
+        'aria-label="Find in this report"></form>'
+    )
+    return f'<nav class="top">{links}<a href="#legend">Legend</a>{find}</nav>\n'
 
 
 def build_report(kb: LocalBase, data: ReportData | None = None) -> str:
