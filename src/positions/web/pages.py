@@ -17,8 +17,7 @@ import pyoxigraph as ox
 
 from positions.output import html_report as report
 from positions.output.html import Linker, e, name, page
-from positions.web.nodes import term_html
-from positions.web.results import inline_code
+from positions.web.results import inline_code, result_table
 
 if TYPE_CHECKING:
     from positions.sparql.engine import QueryResult
@@ -200,24 +199,13 @@ def queries_body(queries: Iterable[SavedQuery]) -> str:
 
 def result_html(result: QueryResult, store: ox.Store, link: Linker) -> str:
     """A query result as a page shows it: a table of rows, true/false, or Turtle."""
-    from positions.output.render import OutputFormat, labels_for, render
+    from positions.output.render import OutputFormat, render
 
     if result.kind == "ask":
         return f'<p class="result">Answer: <strong>{"yes" if result.boolean else "no"}</strong></p>'
     if result.kind in ("construct", "describe"):
         return f"<pre>{e(render(result, OutputFormat.turtle))}</pre>"
-    labels = labels_for(store, [t for row in result.rows for t in row.values()])
-    head = "".join(f"<th>{e(v)}</th>" for v in result.variables)
-    rows = "".join(
-        "<tr>"
-        + "".join(f"<td>{term_html(row.get(v), labels, link)}</td>" for v in result.variables)
-        + "</tr>"
-        for row in result.rows
-    )
-    return (
-        f'<p class="result-count">{len(result.rows)} rows</p>\n'
-        f'<table class="results"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
-    )
+    return result_table(result, store, link)
 
 
 # --- Saved queries -----------------------------------------------------------------

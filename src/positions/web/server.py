@@ -362,8 +362,9 @@ class Site:
                 if fmt in ("csv", "json") and result.kind == "select":
                     return download(result, name, fmt)
                 href = f"/queries/{quote(name)}"
-                results = pages.result_html(result, self.kb.store, self.link)
-                if result.kind == "select":
+                if result.kind != "select":
+                    results = pages.result_html(result, self.kb.store, self.link)
+                else:
                     paging = Paging.of(params)
                     shown = {**given, "run": "1"}
                     results = (
