@@ -228,7 +228,7 @@ def editor_body(text: str = EXAMPLE) -> str:
         "declares it in the text, for use elsewhere.</p>\n"
         '<form id="editor" method="get" action="/sparql">'
         '<div class="editor"><pre class="shade" aria-hidden="true"><code></code></pre>'
-        f'<textarea name="query" rows="12" spellcheck="false" autocapitalize="off" '
+        f'<textarea name="query" rows="12" wrap="off" spellcheck="false" autocapitalize="off" '
         f'aria-label="SPARQL query">{e(text)}</textarea></div>'
         '<div class="editor-bar"><button type="submit">Run</button>'
         '<select class="examples" aria-label="Examples"><option value="">Examples…</option>'
