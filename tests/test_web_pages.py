@@ -310,3 +310,11 @@ def test_the_server_builds_the_search_index_at_start(base) -> None:
         assert index.exists()
     finally:
         server.server_close()
+
+
+def test_browse_lists_every_node_kind_by_kind(site, kb) -> None:
+    _, text = get(site, "/browse")
+    listed = set(re.findall(r'<li><a href="/id/([^"]+)"', text))
+    every = {r["entity"][len(KB) :] for r in kb.query("entity-index").to_dicts()}
+    assert listed == every
+    assert "all of them" not in text  # fewer than 1,000 statements: all listed

@@ -254,7 +254,19 @@ class Site:
         return self.page(title, pages.section_body(key, self.data, self.link), f"/{key}")
 
     def browse(self) -> Response:
-        body = pages.browse_body(self.data_index(), self.link)
+        kinds = ("Party", "Person", "Demand", "Proposal", "Document", "Meeting")
+        kinds += ("MediaAppearance", "Source", "Outlet")
+        rows = [r for kind in kinds for r in self.rows("entity-index", kind=f"pos:{kind}")]
+        # Statements are the many (100,000 on a large base): the first thousand, then
+        # the faceted list says the rest.
+        statements = self.derived(
+            "browse-statements",
+            lambda: run(self.kb, "entity-index", {"kind": "pos:Statement"}, row_limit=1000),
+        )
+        body = pages.browse_body(rows + statements.to_dicts(), self.link)
+        if statements.truncated:
+            body += '<p>The first 1,000 statements only: <a href="/statements">all of them</a>.</p>'
+
         return self.page("Browse", body, "/browse")
 
     # -- search
@@ -408,9 +420,6 @@ class Site:
             for kind in ("pos:Party", "pos:Person")
             for r in self.rows("entity-index", kind=kind)
         ]
-
-    def data_index(self) -> list[dict[str, Any]]:
-        return self.rows("entity-index")
 
     # -- SPARQL protocol
 
