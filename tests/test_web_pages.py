@@ -184,6 +184,9 @@ def test_search_index_follows_the_files(base) -> None:
         text.replace('"Sergey Ryabkov"@en', '"Sergey Ryabkov"@en, "Zyxwv Ryabkov"@en'),
         encoding="utf-8",
     )
+    # A store in memory is not reloaded: its index stays as it was, and is not stamped
+    # with the files' new state (else the next process would keep the old words).
+    assert not kb.search("zyxwv")
     fresh = KnowledgeBase.open(base)  # a new store: the files are read again
     assert [h.iri for h in fresh.search("zyxwv", kinds=["person"])] == [KB + "sergei-ryabkov"]
     assert (base / ".positions-cache" / "search.sqlite").exists()

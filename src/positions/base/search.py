@@ -88,6 +88,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._memory: sqlite3.Connection | None = None  # when the folder is read-only
         self._known: str | None = None  # the fingerprint last found in step
+        self._seen: tuple[int, str] | None = None  # a memory store, and the files it read
 
     # -- freshness
 
@@ -101,10 +102,22 @@ class SearchIndex:
             )
         return digest.hexdigest()
 
+    def _wanted(self) -> str:
+        """The fingerprint the index must carry: the files' now, for a store on disk (it
+        is checked against them at each reading); for a store in memory, the files' as
+        they were when this store was loaded (it is not reloaded when they change, and an
+        index built from it must not claim the files' later state)."""
+        if self.base.store_kind != "memory":
+            return self.fingerprint()
+        store = id(self.base.store)
+        if self._seen is None or self._seen[0] != store:
+            self._seen = (store, self.fingerprint())
+        return self._seen[1]
+
     def _connect(self) -> sqlite3.Connection:
         """A connection to an index in step with the files (built first if need be)."""
         with self._lock:
-            wanted = self.fingerprint()
+            wanted = self._wanted()
             if self._memory is not None:
                 if self._known != wanted:
                     self._memory = _build(
