@@ -321,3 +321,19 @@ def test_browse_lists_every_node_kind_by_kind(site, kb) -> None:
     every = {r["entity"][len(KB) :] for r in kb.query("entity-index").to_dicts()}
     assert listed == every
     assert "all of them" not in text  # fewer than 1,000 statements: all listed
+
+
+def test_a_long_list_pages_in_store_order_and_counts_few_facets(kb, monkeypatch) -> None:
+    import positions.web.facetpages as facetpages
+
+    monkeypatch.setattr(facetpages, "MANY", 10)  # as a base of more than 20,000 would
+    site = Site(kb)
+    _, first = get(site, "/statements?size=10")
+    _, second = get(site, "/statements?size=10&page=2")
+    one = re.findall(r'<tr data-iri="([^"]+)"', first)
+    two = re.findall(r'<tr data-iri="([^"]+)"', second)
+    assert len(one) == len(two) == 10 and not set(one) & set(two)
+    assert 'data-facet="party"' in first and 'data-facet="speaker"' not in first
+    assert "in the store's order" in first
+    _, narrowed = get(site, "/statements?party=kb%3Aunited-states")
+    assert 'data-facet="speaker"' in narrowed  # 14 statements: every facet counted

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# From this many items, a list is paged in the order of its items' IRIs (reading every
-# item's date to sort them took 54 s at 100,000 statements) and only the dimensions of
+# From this many items, a list is paged in the store's order (reading every item's date
+# to sort them took 54 s at 100,000 statements, sorting their IRIs 16 s) and only the dimensions of
 # few values are counted until a filter narrows it (each count reads every item).
 MANY = 20_000
 FEW_VALUED = ("party", "stance", "topic")
@@ -103,12 +103,13 @@ class Facets:
         self, given: dict[str, str], *, limit: int, offset: int = 0, by_date: bool = True
     ) -> Query:
         """The items ``given`` keeps, a page of them, in date order (else by label);
-        ``by_date=False`` (for many items) in the order of their IRIs, the page chosen
-        before anything else about the items is read."""
+        ``by_date=False`` (for many items) in the store's own order, the page chosen
+        before anything else about the items is read (sorting 100,000 IRIs took 16 s),
+        each page then sorted by IRI."""
         where, params = self._where(given, dates=by_date)
         if not by_date:
             where = (
-                f"{{ SELECT ?item WHERE {{\n  {where}\n  }} ORDER BY ?item "
+                f"{{ SELECT ?item WHERE {{\n  {where}\n  }} "
                 f"LIMIT {int(limit)} OFFSET {int(offset)} }}"
             )
             if self.dated:

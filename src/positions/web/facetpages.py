@@ -84,7 +84,7 @@ def _facet_lists(view: FacetView) -> str:
     if view.many:
         parts.append(
             f'<p class="note">{view.total} {view.facets.name}: the other filters and the '
-            "dates are counted once one of these narrows the list (ordered by identifier "
+            "dates are counted once one of these narrows the list (in the store's order "
             "until then).</p>"
         )
     if view.facets.dated:
