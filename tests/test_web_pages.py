@@ -333,7 +333,8 @@ def test_a_long_list_pages_in_store_order_and_counts_few_facets(kb, monkeypatch)
     one = re.findall(r'<tr data-iri="([^"]+)"', first)
     two = re.findall(r'<tr data-iri="([^"]+)"', second)
     assert len(one) == len(two) == 10 and not set(one) & set(two)
-    assert 'data-facet="party"' in first and 'data-facet="speaker"' not in first
+    assert '<details class="facet" data-facet="party"' in first
+    assert '<details class="facet" data-facet="speaker"' not in first
     assert "in the store's order" in first
     _, narrowed = get(site, "/statements?party=kb%3Aunited-states")
-    assert 'data-facet="speaker"' in narrowed  # 14 statements: every facet counted
+    assert '<details class="facet" data-facet="speaker"' in narrowed  # 14: every facet
