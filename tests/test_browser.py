@@ -191,7 +191,7 @@ def test_saved_query_form_returns_the_rows(page: Any, base_url: str, kb: Knowled
     # No parameter is required, so the page opens on every statement.
     assert page.locator(".result-count").inner_text() == f"{len(everything)} rows"
     page.fill('input[name="party"]', "kb:united-states")
-    page.click('button[type="submit"]')
+    page.click('form.params button[type="submit"]')
     page.wait_for_selector(".result-count")
     assert page.locator(".result-count").inner_text() == f"{len(expected)} rows"
     rows = page.locator("table.results tbody tr")
@@ -206,6 +206,6 @@ def test_sparql_form_runs_a_query(page: Any, base_url: str) -> None:
     page.goto(f"{base_url}/sparql")
     page.fill('textarea[name="query"]', "SELECT ?s WHERE { ?s a pos:State } ORDER BY ?s")
     with page.expect_response(lambda r: "/sparql?query=" in r.url) as response:
-        page.click('button[type="submit"]')
+        page.click('#editor button[type="submit"]')
     assert response.value.status == 200
     assert KB + "russia" in response.value.text()

@@ -142,6 +142,18 @@ class KnowledgeBase(LocalBase):
         """The time limit of a query when none is given: longer for a saved one."""
         return SAVED_TIMEOUT if name_or_text in self.catalogue.names() else ADHOC_TIMEOUT
 
+    def search(self, text: str, *, limit: int = 50, kinds: Iterable[str] = ()) -> list[Any]:
+        """The nodes whose labels, alternative labels, quotes, paraphrases or excerpts
+        match ``text`` (each word; the last may be the start of one), best first, as
+        :class:`positions.base.search.Hit` (iri, kind, label, snippet, score); ``kinds``
+        keeps some kinds only ("person", "statement", ...).  The index (SQLite FTS5) is
+        kept in ``.positions-cache/search.sqlite`` and rebuilt when the files change."""
+        from positions.base.search import SearchIndex
+
+        index = self.__dict__.get("_search") or SearchIndex(self)
+        self.__dict__["_search"] = index
+        return index.search(text, limit=limit, kinds=kinds)
+
     def query(
         self,
         name_or_text: str,
@@ -559,9 +571,11 @@ class KnowledgeBase(LocalBase):
 
         site = Site(self, timeout=timeout, max_rows=max_rows, max_memory=max_memory)
         try:
-            return make_server(site, host, port, safety=safety)
+            server = make_server(site, host, port, safety=safety)
         except OSError as error:
             raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        site.warm_search()  # the search index, built in the background if out of step
+        return server
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,42 @@ pre { background: var(--band); padding: .6rem; overflow-x: auto; font-size: .85e
 form.params label { display: block; margin: .4rem 0; } form.params input, form.params select
   { font: inherit; padding: .2rem .3rem; min-width: 18rem; }
 .error { background: #fdecea; border: 1px solid #f5c2c0; padding: .5rem .7rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll > table { margin-bottom: .4rem; }
+nav.top form.search { display: flex; gap: .3rem; flex: 1 1 14rem; max-width: 26rem;
+                      margin-left: auto; }
+nav.top form.search input { flex: 1 1 auto; min-width: 0; font: inherit; padding: .1rem .4rem; }
+table.sortable th { cursor: pointer; user-select: none; }
+table.sortable th[aria-sort=ascending]::after { content: " \25B2"; font-size: .7em; }
+table.sortable th[aria-sort=descending]::after { content: " \25BC"; font-size: .7em; }
+mark { background: #fff0a8; color: inherit; } a.plain { text-decoration: none; }
+.faceted { display: grid; grid-template-columns: 17rem minmax(0, 1fr); gap: 1.2rem;
+           align-items: start; }
+aside.facets details { margin-bottom: .5rem; } aside.facets summary { font-weight: 600; }
+aside.facets ul { list-style: none; margin: .2rem 0; padding: 0 0 0 .3rem; }
+aside.facets li { display: flex; justify-content: space-between; gap: .5rem; }
+aside.facets a[aria-current] { font-weight: 700; } .n { color: var(--muted); }
+form.range input { font: inherit; max-width: 100%; }
+.chip { display: inline-block; background: var(--band); border: 1px solid var(--rule);
+        border-radius: 1rem; padding: 0 .55rem; margin: .1rem 0; }
+.chip a { text-decoration: none; margin-left: .2rem; }
+.pager a { margin-left: .6rem; } ol.hits li { margin-bottom: .45rem; }
+ul.headline li { margin-bottom: .25rem; }
+textarea { max-width: 100%; }
+@media (max-width: 760px) {
+  body { padding: .5rem .7rem 2rem; }
+  .faceted { grid-template-columns: minmax(0, 1fr); }
+  aside.facets { display: grid; grid-template-columns: repeat(auto-fill, minmax(10.5rem, 1fr));
+                 gap: 0 .8rem; }
+  aside.facets ul { max-height: 9.5rem; overflow-y: auto; }
+  aside.facets p.note, aside.facets details[data-facet=date] { grid-column: 1 / -1; }
+  .scroll-narrow { overflow-x: auto; max-width: 100%; }
+  td.cell .pop { position: fixed; left: 4vw; right: 4vw; top: 10vh; width: auto;
+                 max-width: none; max-height: 80vh; overflow: auto; }
+  form.params input, form.params select { min-width: 0; width: 100%; }
+  nav.top form.search { max-width: none; margin-left: 0; }
+  ul.legend li { white-space: normal; }
+}
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; } nav.top, .noprint { display: none; }
   thead th { position: static; } h2 { break-after: avoid; } tr { break-inside: avoid; }
@@ -115,6 +151,43 @@ SCRIPT = """
   });
   document.addEventListener('keydown', function (ev) {
     if (ev.key === 'Escape') cells().forEach(function (d) { d.open = false; });
+  });
+  // Sortable tables: a click (or Enter) on a header sorts the rows shown by that column.
+  var sortBy = function (th) {
+    var table = th.closest('table'), body = table.tBodies[0];
+    var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var up = th.getAttribute('aria-sort') !== 'ascending';
+    table.querySelectorAll('th[aria-sort]').forEach(function (o) {
+      o.removeAttribute('aria-sort');
+    });
+    th.setAttribute('aria-sort', up ? 'ascending' : 'descending');
+    var text = function (row) { var c = row.children[index]; return c ? c.innerText.trim() : ''; };
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = text(a), y = text(b), nx = parseFloat(x), ny = parseFloat(y);
+      var c = (!isNaN(nx) && !isNaN(ny) && String(nx) === x && String(ny) === y) ? nx - ny
+        : x.localeCompare(y, undefined, { numeric: true, sensitivity: 'base' });
+      return up ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  };
+  window.positionsSortable = function (root) {
+    root.querySelectorAll('table.sortable thead th, thead th.sortable').forEach(function (th) {
+      th.tabIndex = 0; th.title = (th.title ? th.title + ' · ' : '') + 'sort by this column';
+      th.addEventListener('click', function () { sortBy(th); });
+      th.addEventListener('keydown', function (ev) { if (ev.key === 'Enter') sortBy(th); });
+    });
+  };
+  window.positionsSortable(document);
+  // The report's find box: keeps the rows and items holding every word typed.
+  var find = document.querySelector('input[data-find]');
+  if (find) find.addEventListener('input', function () {
+    var words = find.value.toLowerCase().split(/ +/).filter(Boolean);
+    document.querySelectorAll('tbody tr, section li').forEach(function (el) {
+      if (el.closest('#legend')) return;
+      var text = el.textContent.toLowerCase();
+      el.hidden = words.some(function (w) { return text.indexOf(w) < 0; });
+    });
   });
 })();
 """

@@ -88,12 +88,20 @@ def stances(data: ReportData) -> dict[str, Stance]:
 # --- Legend ------------------------------------------------------------------------
 
 
-def legend(data: ReportData) -> str:
+def _linked(html: str, iri: str, link: Linker) -> str:
+    """``html`` as a link to what ``link`` gives for ``iri`` (the server: a stance's
+    statements), else as it is."""
+    href = link(iri) if iri else None
+    return f'<a class="plain" href="{e(href)}">{html}</a>' if href else html
+
+
+def legend(data: ReportData, link: Linker = no_links) -> str:
     items = []
     for stance in stances(data).values():
         codes = f"CAMEO {stance.cameo}" + (f", PLOVER {stance.plover}" if stance.plover else "")
         items.append(
-            f'<li>{swatch(stance, stance.label)} <span class="small muted">{e(codes)}</span></li>'
+            f"<li>{_linked(swatch(stance, stance.label), stance.iri, link)} "
+            f'<span class="small muted">{e(codes)}</span></li>'
         )
     return (
         '<section id="legend"><h2>Legend</h2>\n'
@@ -180,8 +188,10 @@ def matrix(data: ReportData, link: Linker = no_links) -> str:
         '<p class="note">One row per demand, refinements under the demand they refine; one '
         "column per party that took a stance on a demand (the maker's own restatements "
         "included). Click a cell for the statements behind it.</p>\n"
-        '<table class="matrix"><thead><tr><th scope="col">Demand</th>'
-        f"{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody></table>\n</section>\n"
+        '<div class="scroll-narrow"><table class="matrix"><thead><tr><th scope="col">Demand</th>'
+        f"{head}</tr></thead>\n<tbody>\n"
+        + "\n".join(body)
+        + "\n</tbody></table></div>\n</section>\n"
     )
 
 
@@ -224,10 +234,11 @@ def _cell(
 
 def _statement_item(row: dict[str, Any], link: Linker) -> str:
     date = row["date"] or "date not given"
+    stance = _linked(swatch(None, row["stanceLabel"], row["stance"]), row["stance"], link)
     return (
         f'<li class="statement" data-statement="{e(row["statement"])}">'
         f"{name(row['statementLabel'], row['statement'], link)}<br>"
-        f'<span class="meta">{swatch(None, row["stanceLabel"], row["stance"])} '
+        f'<span class="meta">{stance} '
         f"{name(row['speakerLabel'], row['speaker'], link)} · {e(date)}</span><br>"
         f'<span class="words">{e(row["words"])}</span><br>'
         f'<span class="meta">Sources: {e(row["sources"])}</span></li>'
@@ -388,13 +399,15 @@ def timeline(data: ReportData, link: Linker = no_links) -> str:
         f'<p class="note">{len(dated)} dated events; statements whose sources give only a '
         'latest possible day are drawn as ranges and marked <span class="bounded">on or '
         "before</span>.</p>\n"
-        '<table class="timeline"><thead><tr><th>Date</th><th>Event</th>'
+        '<div class="scroll"><table class="timeline"><thead><tr><th>Date</th><th>Event</th>'
         f'<th class="bar">{axis}</th></tr></thead>\n<tbody>\n'
         + "\n".join(rows)
-        + "\n</tbody></table>\n"
+        + "\n</tbody></table></div>\n"
         f'<h3>Undated statements</h3>\n<p class="note">{len(undated)} statements whose '
         "sources give no date and no bound.</p>\n"
-        '<table class="timeline undated"><tbody>' + undated_rows + "</tbody></table>\n</section>\n"
+        '<div class="scroll"><table class="timeline undated"><tbody>'
+        + undated_rows
+        + "</tbody></table></div>\n</section>\n"
     )
 
 
@@ -439,10 +452,10 @@ def sources(data: ReportData, link: Linker = no_links) -> str:
         '<section id="sources"><h2>Sources</h2>\n'
         '<p class="note">Each source with its genre, the statements it reports, and how many '
         "of those rest on it alone (no other source reports them).</p>\n"
-        "<table><thead><tr><th>Source</th><th>Genre</th><th>Statements</th>"
-        "<th>Resting on it alone</th></tr></thead>\n<tbody>\n"
+        '<div class="scroll"><table class="sortable"><thead><tr><th>Source</th><th>Genre</th>'
+        "<th>Statements</th><th>Resting on it alone</th></tr></thead>\n<tbody>\n"
         + "\n".join(rows)
-        + "\n</tbody></table>\n</section>\n"
+        + "\n</tbody></table></div>\n</section>\n"
     )
 
 
@@ -497,7 +510,12 @@ SECTIONS: dict[str, tuple[str, Callable[[ReportData, Linker], str]]] = {
 
 def contents() -> str:
     links = "".join(f'<a href="#{key}">{e(title)}</a>' for key, (title, _) in SECTIONS.items())
-    return f'<nav class="top">{links}<a href="#legend">Legend</a></nav>\n'
+    find = (
+        '<form class="search" role="search" onsubmit="return false">'
+        '<input type="search" data-find placeholder="Find in this report" '
+        'aria-label="Find in this report"></form>'
+    )
+    return f'<nav class="top">{links}<a href="#legend">Legend</a>{find}</nav>\n'
 
 
 def build_report(kb: LocalBase, data: ReportData | None = None) -> str:

@@ -7,16 +7,17 @@ every string from the base goes through :func:`positions.output.html.e`.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 
 from positions.output import html_report as report
 from positions.output.html import Linker, e, name, page
-from positions.rdf.namespaces import PREFIXES, compact
+from positions.web.results import inline_code, result_table
 
 if TYPE_CHECKING:
     from positions.sparql.engine import QueryResult
@@ -34,18 +35,71 @@ NAV = (
 )
 
 
-def nav(current: str) -> str:
-    """The navigation bar on top of every page, the ``current`` path marked."""
+SEARCH_BOX = (
+    '<form class="search" role="search" method="get" action="/search">'
+    '<input type="search" name="q" value="{value}" placeholder="Search names, demands, quotes" '
+    'aria-label="Search the base"><button type="submit">Search</button></form>'
+)
+
+
+def nav(current: str, query: str = "") -> str:
+    """The navigation bar on top of every page, the ``current`` path marked, and the
+    search box."""
     links = "".join(
         f'<a href="{href}"{" aria-current=page" if href == current else ""}>{e(title)}</a>'
         for href, title in NAV
     )
-    return f'<nav class="top">{links}</nav>\n'
+    return f'<nav class="top">{links}{SEARCH_BOX.format(value=e(query))}</nav>\n'
 
 
-def document(title: str, body: str, current: str = "") -> str:
-    """A complete page: the navigation (``current`` marked), then ``body``."""
-    return page(title, body, nav=nav(current))
+def document(title: str, body: str, current: str = "", query: str = "") -> str:
+    """A complete page: the navigation (``current`` marked, the search box holding
+    ``query``), then ``body``."""
+    return page(title, body, nav=nav(current, query))
+
+
+SEARCH_KINDS = ("person", "party", "demand", "statement", "source", "meeting", "document")
+
+
+def search_body(text: str, kind: str, hits: list[Any], total: int, link: Linker) -> str:
+    """The answer to a search: the matching nodes, best first, each with the words that
+    matched; a person's, a party's and a source's statements one click away."""
+    from positions.web.nodes import facet_href
+
+    if not text:
+        return (
+            "<h1>Search</h1>\n<p>Type a name, a demand or words of a quote in the box "
+            "above: people, parties, demands, statements and sources match by their names, "
+            "other names, quotes and paraphrases.</p>"
+        )
+    items = []
+    for hit in hits:
+        more = {"person": "speaker", "party": "party", "source": "source", "demand": "target"}
+        extra = ""
+        if hit.kind in more:
+            href = facet_href(**{more[hit.kind]: hit.iri})
+            extra = f' · <a class="small" href="{e(href)}">statements</a>'
+        snippet = e(hit.snippet).replace("[", "<mark>").replace("]", "</mark>")
+        items.append(
+            f'<li data-iri="{e(hit.iri)}" data-kind="{e(hit.kind)}"><span class="kind">'
+            f"{e(hit.kind)}</span> {name(hit.label, hit.iri, link)}{extra}<br>"
+            f'<span class="meta">{snippet}</span></li>'
+        )
+    kinds = " ".join(
+        f'<a href="/search?{e(urlencode({"q": text, "kind": k}))}"'
+        f"{' aria-current=page' if k == kind else ''}>{e(k)}</a>"
+        for k in SEARCH_KINDS
+    )
+    shown = f" (the best {len(hits)} shown)" if total > len(hits) else ""
+    everything = f'<a href="/search?{e(urlencode({"q": text}))}">all</a>'
+    json_link = f"/search?{urlencode({'q': text, 'kind': kind, 'format': 'json'})}"
+    return (
+        f"<h1>Search: {e(text)}</h1>\n"
+        f'<p class="result-count">{total} matches{shown}'
+        f"{' among ' + e(kind) + 's' if kind else ''}</p>\n"
+        f'<p class="small">Only: {everything} {kinds} · <a href="{e(json_link)}">JSON</a></p>\n'
+        f'<ol class="hits">{"".join(items) or "<li>Nothing matches.</li>"}</ol>'
+    )
 
 
 def error_body(status: int, message: str) -> str:
@@ -56,14 +110,47 @@ def error_body(status: int, message: str) -> str:
 # --- The report's views --------------------------------------------------------------
 
 
-def home_body(data: report.ReportData, link: Linker) -> str:
-    """The whole report, every name linked: an introduction, the legend, every view."""
+HEADLINE_QUERY = "us-unacceptable-demands"
+HEADLINE = "Which demands did the United States call unacceptable or reject?"
+
+
+def headline_html(rows: list[dict[str, Any]], link: Linker) -> str:
+    """The headline question answered on the first screen (the rows of
+    ``us-unacceptable-demands``, a line each), linked to its query."""
+    items = []
+    for r in rows:
+        what = (
+            name(r.get("demandLabel"), r.get("demand"), link)
+            if r.get("demand")
+            else f'<span class="flag">{e(r.get("answer"))}</span> '
+            + name("the proposal", r.get("proposal"), link)
+        )
+        items.append(
+            f"<li>{what}: <strong>{e(r.get('stanceLabel'))}</strong> · "
+            f"{name(r.get('speakerLabel'), r.get('statement'), link)} · "
+            f"{e(r.get('date') or 'date not given')}</li>"
+        )
+    answer = "".join(items) or "<li>No statement of the United States rejects a demand.</li>"
+    return (
+        f'<section id="headline"><h2>{e(HEADLINE)}</h2>\n<ul class="headline">{answer}</ul>\n'
+        f'<p class="small">From the saved query <a href="/queries/{HEADLINE_QUERY}">'
+        f"{HEADLINE_QUERY}</a> ({len(rows)} rows: quotes, sources and downloads there).</p>"
+        "</section>\n"
+    )
+
+
+def home_body(data: report.ReportData, link: Linker, headline: list[dict[str, Any]]) -> str:
+    """The headline answered, then the whole report, every name linked: an introduction,
+    the legend, every view."""
     body = [
-        "<h1>Negotiation positions</h1>\n<p>The report's views, drawn from saved queries; "
+        "<h1>Negotiation positions</h1>\n",
+        headline_html(headline, link),
+        "<p>The report's views, drawn from saved queries; "
         'every name links to its page. See also <a href="/browse">every node by kind</a>, '
+        '<a href="/statements">statements by party, stance, topic and date</a>, '
         '<a href="/queries">the saved queries</a> and the <a href="/sparql">SPARQL '
-        "endpoint</a>.</p>\n",
-        report.legend(data),
+        "editor</a>.</p>\n",
+        report.legend(data, link),
     ]
     body += [render(data, link) for _, render in report.SECTIONS.values()]
     return "".join(body)
@@ -72,7 +159,7 @@ def home_body(data: report.ReportData, link: Linker) -> str:
 def section_body(key: str, data: report.ReportData, link: Linker) -> str:
     """One view of the report (a key of :data:`positions.output.html_report.SECTIONS`)."""
     _, render = report.SECTIONS[key]
-    return render(data, link) + report.legend(data)
+    return render(data, link) + report.legend(data, link)
 
 
 def browse_body(rows: list[dict[str, Any]], link: Linker) -> str:
@@ -103,154 +190,22 @@ def queries_body(queries: Iterable[SavedQuery]) -> str:
         '<h1>Saved queries</h1>\n<p class="note">Each query answers one question; open one '
         "to fill in its parameters and run it. The same queries run from the command line "
         "(<code>positions query NAME -p name=value</code>).</p>\n"
-        "<table><thead><tr><th>Query</th><th>Question</th><th>Parameters (? optional)</th>"
-        "<th>Tags</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-    )
-
-
-# --- Node pages ----------------------------------------------------------------------
-
-
-def term_html(term: Any, labels: dict[str, str], link: Linker) -> str:
-    """A term for a page: a label linked to its page, or the literal with its tag or type."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode):
-        label = labels.get(term.value)
-        short = compact(term.value, PREFIXES)
-        # Nodes of the base link to their pages; Wikidata links out (the only outside IRIs
-        # the base asserts as identities); vocabulary IRIs stay text.
-        href = link(term.value) or (
-            term.value if term.value.startswith("http://www.wikidata.org/entity/") else None
-        )
-        text = (
-            e(label) + f' <span class="iri">{e(short)}</span>'
-            if label
-            else (f'<span class="iri">{e(short)}</span>')
-        )
-        return f'<a href="{e(href)}">{text}</a>' if href else text
-    if isinstance(term, ox.BlankNode):
-        return f'<span class="iri">_:{e(term.value)}</span>'
-    suffix = ""
-    if term.language and term.language != "en":
-        suffix = f' <span class="muted">@{e(term.language)}</span>'
-    elif not term.language and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        suffix = f' <span class="muted">{e(compact(term.datatype.value, PREFIXES))}</span>'
-    return e(term.value) + suffix
-
-
-def node_page(
-    iri: str,
-    description: QueryResult,
-    statements: QueryResult,
-    store: ox.Store,
-    link: Linker,
-) -> str:
-    """What a node is (its triples, its evidence), every statement about it, who points to it."""
-    from positions.output.render import labels_for
-
-    triples = report_sorted(description.triples)
-    terms = [t for tr in triples for t in (tr.subject, tr.predicate, tr.object)]
-    labels = labels_for(store, terms)
-    node = ox.NamedNode(iri)
-    own = [t for t in triples if t.subject == node]
-    blanks: dict[ox.BlankNode, list[ox.Triple]] = {}
-    for t in triples:
-        if isinstance(t.subject, ox.BlankNode):
-            blanks.setdefault(t.subject, []).append(t)
-    incoming = [t for t in triples if t.object == node and t.subject != node]
-    types = [
-        term_html(t.object, labels, link)
-        for t in own
-        if t.predicate.value.endswith("22-rdf-syntax-ns#type")
-    ]
-    props = "".join(
-        f"<tr><th>{term_html(t.predicate, labels, link)}</th>"
-        f"<td>{_object_html(t.object, blanks, labels, link)}</td></tr>"
-        for t in own
-    )
-    label = labels.get(iri) or compact(iri)
-    parts = [
-        f'<h1>{e(label)}</h1>\n<p><span class="iri">{e(iri)}</span> · '
-        f"{' '.join(types) or 'no type'}</p>\n"
-        '<p class="noprint">Also as <a href="?format=ttl">Turtle</a>, '
-        '<a href="?format=jsonld">JSON-LD</a>, <a href="?format=nt">N-Triples</a>.</p>\n'
-        f"<h2>What the base says of it</h2>\n<table><tbody>{props}</tbody></table>\n",
-        statements_html(statements, link),
-    ]
-    stated = {row["statement"] for row in statements.to_dicts()}
-    others = [t for t in incoming if t.subject.value not in stated]
-    if others:
-        rows = "".join(
-            f"<tr><td>{term_html(t.subject, labels, link)}</td>"
-            f"<td>{term_html(t.predicate, labels, link)}</td></tr>"
-            for t in others
-        )
-        parts.append(
-            f"<h2>Referred to by</h2>\n<table><thead><tr><th>Node</th><th>as</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>\n"
-        )
-    return "".join(parts)
-
-
-def report_sorted(triples: list[Any]) -> list[Any]:
-    """The distinct triples in a stable order (subject, predicate, object)."""
-    return sorted(set(triples), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-
-
-def _object_html(
-    term: Any, blanks: dict[Any, list[Any]], labels: dict[str, str], link: Linker
-) -> str:
-    if isinstance(term, ox.BlankNode) and term in blanks:  # evidence: show it in place
-        rows = "".join(
-            f"<tr><th>{term_html(t.predicate, labels, link)}</th>"
-            f"<td>{term_html(t.object, labels, link)}</td></tr>"
-            for t in blanks[term]
-        )
-        return f'<table class="small"><tbody>{rows}</tbody></table>'
-    return term_html(term, labels, link)
-
-
-def statements_html(statements: QueryResult, link: Linker) -> str:
-    """The table of the statements about a node (``node-statements``)."""
-    rows = statements.to_dicts()
-    if not rows:
-        return '<h2>Statements</h2>\n<p class="muted">No statement is about it.</p>\n'
-    body = "".join(
-        f"<tr><td>{e(r['date'] or 'not given')}</td><td>{e(r['role'])}</td>"
-        f"<td>{name(r['statementLabel'], r['statement'], link)}</td>"
-        f"<td>{e(r['stanceLabel'])}</td>"
-        f"<td>{name(r['speakerLabel'], r['speaker'], link)} for "
-        f"{name(r['partyLabel'], r['party'], link)}</td><td>{e(r['sources'])}</td></tr>"
-        for r in rows
-    )
-    return (
-        f"<h2>Statements ({len({r['statement'] for r in rows})})</h2>\n"
-        "<table><thead><tr><th>Date</th><th>As</th><th>Statement</th><th>Stance</th>"
-        "<th>Who</th><th>Sources</th></tr></thead><tbody>" + body + "</tbody></table>\n"
+        '<div class="scroll"><table class="sortable"><thead><tr><th>Query</th><th>Question</th>'
+        "<th>Parameters (? optional)</th><th>Tags</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></div>"
     )
 
 
 def result_html(result: QueryResult, store: ox.Store, link: Linker) -> str:
     """A query result as a page shows it: a table of rows, true/false, or Turtle."""
-    from positions.output.render import OutputFormat, labels_for, render
+    from positions.output.render import OutputFormat, render
 
     if result.kind == "ask":
         return f'<p class="result">Answer: <strong>{"yes" if result.boolean else "no"}</strong></p>'
     if result.kind in ("construct", "describe"):
         return f"<pre>{e(render(result, OutputFormat.turtle))}</pre>"
-    labels = labels_for(store, [t for row in result.rows for t in row.values()])
-    head = "".join(f"<th>{e(v)}</th>" for v in result.variables)
-    rows = "".join(
-        "<tr>"
-        + "".join(f"<td>{term_html(row.get(v), labels, link)}</td>" for v in result.variables)
-        + "</tr>"
-        for row in result.rows
-    )
-    return (
-        f'<p class="result-count">{len(result.rows)} rows</p>\n'
-        f'<table class="results"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
-    )
+    return result_table(result, store, link)
 
 
 # --- Saved queries -----------------------------------------------------------------
@@ -264,10 +219,12 @@ def query_page(
     """A saved query's page: its description, a form of its parameters, its results."""
     fields = "".join(_field(p, given.get(p.name, "")) for p in query.parameters)
     options = "".join(f'<option value="{e(v)}">{e(label)}</option>' for v, label in choices)
-    call = ["positions", "query", query.name] + [f"-p {k}={v}" for k, v in given.items()]
+    call = ["positions", "query", query.name]
+    for key, value in given.items():
+        call += ["-p", shlex.quote(f"{key}={value}")]
     return (
         f"<h1>{e(query.name)}</h1>\n<p><strong>{e(query.summary)}</strong></p>\n"
-        f"<p>{e(query.description)}</p>\n"
+        f"<p>{inline_code(query.description)}</p>\n"
         f'<form class="params" method="get" action="/queries/{e(quote(query.name))}">'
         f"{fields or NO_PARAMETERS}"
         '<input type="hidden" name="run" value="1"><button type="submit">Run</button></form>\n'
@@ -304,18 +261,7 @@ def _field(parameter: Parameter, value: str) -> str:
 
 
 def sparql_form() -> str:
-    """What /sparql shows a person who opens it without a query: a note and a form."""
-    example = (
-        "SELECT ?party ?label WHERE {\n"
-        "  ?party a/rdfs:subClassOf* pos:Party ; rdfs:label ?label .\n}"
-    )
-    return (
-        "<h1>SPARQL endpoint</h1>\n<p>A read-only SPARQL 1.1 Protocol endpoint over the base "
-        "(the union of its graphs). GET <code>/sparql?query=...</code> or POST "
-        "<code>application/sparql-query</code> or a form; results as SPARQL JSON, XML, CSV or TSV, "
-        "graphs as Turtle, N-Triples or JSON-LD, by <code>Accept</code>. Updates, SERVICE, "
-        "FROM outside the base and LOAD are refused; queries stop at the time limit. The "
-        "prefixes of the base (pos:, kb:, rdfs:, ...) are predeclared.</p>\n"
-        '<form method="get" action="/sparql"><textarea name="query" rows="10" cols="90">'
-        f'{e(example)}</textarea><br><button type="submit">Run (SPARQL JSON)</button></form>\n'
-    )
+    """What /sparql shows a person who opens it without a query: the editor."""
+    from positions.web.editor import editor_body
+
+    return editor_body()

@@ -18,7 +18,10 @@ Routes:
   same URL answers Turtle, JSON-LD or N-Triples by content negotiation (``Accept``),
   or by ``?format=ttl|jsonld|nt``, so the base's IRIs can be dereferenced once
   w3id.org redirects to this server;
-* ``/queries`` and ``/queries/<name>`` the saved queries, each a form of its parameters;
+* ``/search?q=`` the nodes whose words match (:mod:`positions.base.search`);
+* ``/statements`` and ``/demands`` the faceted lists (:mod:`positions.web.facetpages`);
+* ``/queries`` and ``/queries/<name>`` the saved queries, each a form of its parameters,
+  its rows paged, sortable and downloadable (``&format=csv|json``);
 * ``/sparql`` the SPARQL 1.1 Protocol endpoint (GET ``?query=``, POST
   ``application/sparql-query`` or form-encoded, ``default-graph-uri`` and
   ``named-graph-uri``), answering SPARQL JSON, XML, CSV or TSV (rows) and Turtle,
@@ -45,6 +48,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -52,17 +56,19 @@ from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import pyoxigraph as ox
 
+from positions.base.search import SearchIndex
 from positions.errors import PositionsError
 from positions.output import html_report as report
 from positions.output.html import e
-from positions.rdf.namespaces import DATA, compact
+from positions.rdf.namespaces import DATA, VOCAB_BASE, compact
 from positions.sparql.engine import run
+from positions.sparql.facets import FACETS
 from positions.sparql.limits import MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
-from positions.web import pages, protocol
+from positions.web import facetpages, naming, pages, protocol
 from positions.web.bounded import BoundedServer, DeadlineReader
 from positions.web.guard import (
     Refused,
@@ -72,6 +78,7 @@ from positions.web.guard import (
     check_target,
     merge_headers,
 )
+from positions.web.nodes import Lookups, node_page
 from positions.web.protocol import (
     FORMAT_WORDS,
     GRAPH_TYPES,
@@ -83,6 +90,7 @@ from positions.web.protocol import (
     status_of,
     text_response,
 )
+from positions.web.results import Paging, download, downloads, pager, result_table
 
 if TYPE_CHECKING:
     from positions.base.local import LocalBase
@@ -124,8 +132,10 @@ class Site:
         self.max_rows = max_rows
         self.max_memory = max_memory
         self._data: report.ReportData | None = None
+        self._derived: dict[str, Any] = {}  # other rows derived from the base, per version
         self._lock = threading.Lock()
         self._version: object = None
+        self.search_index = SearchIndex(kb)
         with self._reading():  # loaded (or built) once at start, before threads share it
             pass
 
@@ -143,6 +153,7 @@ class Site:
             with self._lock:
                 if version != self._version:
                     self._data, self._version = None, version
+                    self._derived = {}
             yield
 
     # -- helpers
@@ -154,18 +165,47 @@ class Site:
                 self._data = report.collect(self.kb)
             return self._data
 
+    def derived(self, key: str, make: Callable[[], Any]) -> Any:
+        """Rows derived from the base, made once per version of it (as :attr:`data`)."""
+        with self._lock:
+            derived = self._derived
+        if key not in derived:
+            derived[key] = make()
+        return derived[key]
+
+    def rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """The rows of a saved query the pages need, run once per version of the base."""
+        key = query + repr(sorted(params.items()))
+        return self.derived(key, lambda: run(self.kb, query, params).to_dicts())
+
+    def lookups(self) -> Lookups:
+        """Labels to nodes for the columns saved queries give as labels (sources, stances)."""
+        return Lookups(
+            sources={
+                r["entityLabel"]: r["entity"] for r in self.rows("entity-index", kind="pos:Source")
+            },
+            stances={r["stanceLabel"]: r["stance"] for r in self.rows("stance-codes")},
+            roles=self.rows("people-and-roles"),
+        )
+
     @staticmethod
     def link(iri: str) -> str | None:
-        """The page of a node of the base; other IRIs are not served here."""
+        """The page of a node of the base, or for a stance or topic the list of its
+        statements; other IRIs are not served here."""
         if iri.startswith(DATA) and len(iri) > len(DATA):
             return "/id/" + quote(iri[len(DATA) :], safe="-._~")
+        for facet in ("stance", "topic"):
+            if iri.startswith(f"{VOCAB_BASE}{facet}/"):
+                return f"/statements?{urlencode({facet: compact(iri)})}"
         return None
 
-    def page(self, title: str, body: str, current: str = "") -> Response:
-        return Response(200, HTML, pages.document(title, body, current).encode("utf-8"))
+    def page(self, title: str, body: str, current: str = "", query: str = "") -> Response:
+        text = pages.document(title, body, current, query)
+        return Response(200, HTML, text.encode("utf-8"))
 
-    def error_page(self, status: int, message: str) -> Response:
-        response = self.page(HTTPStatus(status).phrase, pages.error_body(status, message))
+    def error_page(self, status: int, message: str, choices: str = "") -> Response:
+        body = pages.error_body(status, message) + (f"<ul>{choices}</ul>" if choices else "")
+        response = self.page(HTTPStatus(status).phrase, body)
         response.status = status
         return response
 
@@ -193,11 +233,14 @@ class Site:
             "/": self.home,
             "/browse": self.browse,
             "/queries": self.queries,
+            "/search": lambda: self.search(params),
         }
         if path in views:
             return views[path]()
         if path.lstrip("/") in report.SECTIONS:
             return self.section(path.lstrip("/"))
+        if path.lstrip("/") in FACETS:
+            return self.facet_list(path.lstrip("/"), params)
         if path.startswith("/id/") and len(path) > 4:
             return self.node(path[4:], params, headers)
         if path.startswith("/queries/"):
@@ -207,15 +250,75 @@ class Site:
     # -- report views
 
     def home(self) -> Response:
-        return self.page("Negotiation positions", pages.home_body(self.data, self.link), "/")
+        headline = self.rows(pages.HEADLINE_QUERY)
+        return self.page(
+            "Negotiation positions", pages.home_body(self.data, self.link, headline), "/"
+        )
 
     def section(self, key: str) -> Response:
         title, _ = report.SECTIONS[key]
         return self.page(title, pages.section_body(key, self.data, self.link), f"/{key}")
 
     def browse(self) -> Response:
-        body = pages.browse_body(self.data_index(), self.link)
+        kinds = ("Party", "Person", "Demand", "Proposal", "Document", "Meeting")
+        kinds += ("MediaAppearance", "Source", "Outlet")
+        rows = [r for kind in kinds for r in self.rows("entity-index", kind=f"pos:{kind}")]
+        # Statements are the many (100,000 on a large base): the first thousand, then
+        # the faceted list says the rest.
+        statements = self.derived(
+            "browse-statements",
+            lambda: run(self.kb, "entity-index", {"kind": "pos:Statement"}, row_limit=1000),
+        )
+        body = pages.browse_body(rows + statements.to_dicts(), self.link)
+        if statements.truncated:
+            body += '<p>The first 1,000 statements only: <a href="/statements">all of them</a>.</p>'
+
         return self.page("Browse", body, "/browse")
+
+    # -- search
+
+    def warm_search(self) -> threading.Thread:
+        """Bring the search index in step, and count the unfiltered lists' facets, in the
+        background (``positions serve`` calls this at start: at 100,000 statements the
+        index takes about 30 s and the counts about 38 s, which the first visitor would
+        otherwise wait for)."""
+
+        def build() -> None:
+            try:
+                with self._reading():
+                    self.search_index.refresh()
+                for name in FACETS:
+                    with self._reading():
+                        self.facet_list(name, {})
+            except (PositionsError, OSError, RuntimeError):
+                pass  # the first visitor's request does it again, and shows what went wrong
+
+        thread = threading.Thread(target=build, name="search-index", daemon=True)
+        thread.start()
+        return thread
+
+    def search(self, params: dict[str, list[str]]) -> Response:
+        """``/search?q=WORDS``: the matching nodes, best first (``&format=json``: as JSON)."""
+        text = (params.get("q") or [""])[0].strip()[:200]
+        kind = (params.get("kind") or [""])[0]
+        hits = self.search_index.search(text, limit=200, kinds=[kind] if kind else [])
+        if (params.get("format") or [""])[0] == "json":
+            rows = [{**vars(h), "page": self.link(h.iri)} for h in hits]
+            body = json.dumps({"q": text, "hits": rows}, ensure_ascii=False, indent=1)
+            return Response(200, "application/json", body.encode("utf-8"))
+        total = (
+            len(hits)
+            if len(hits) < 200
+            else self.search_index.count(text, kinds=[kind] if kind else [])
+        )
+        body = pages.search_body(text, kind, hits, total, self.link)
+        return self.page(f"Search: {text}" if text else "Search", body, "/search", text)
+
+    # -- faceted lists
+
+    def facet_list(self, list_name: str, params: dict[str, list[str]]) -> Response:
+        """``/statements`` and ``/demands`` (:func:`positions.web.facetpages.answer`)."""
+        return facetpages.answer(self, list_name, params)
 
     # -- node pages
 
@@ -237,7 +340,9 @@ class Site:
         if wanted != "text/html":
             return graph_response(description, wanted, {"Vary": "Accept"})
         statements = run(self.kb, "node-statements", {"node": subject})
-        html_text = pages.node_page(iri, description, statements, self.kb.store, self.link)
+        html_text = node_page(
+            iri, description, statements, self.kb.store, self.link, self.lookups()
+        )
         response = self.page(_label(self.kb.store, iri) or local, html_text)
         response.headers["Vary"] = "Accept"
         response.headers["Link"] = ", ".join(
@@ -269,16 +374,40 @@ class Site:
         }
         ran = "run" in params or not any(p.needs_value for p in query.parameters)
         status, results = 200, ""
+        unresolved = self._resolve_names(query, given)
+        if unresolved:
+            status, results, ran = 400, unresolved, False
+        fmt = (params.get("format") or [""])[0]
         if ran:
             try:
                 result = self._run(query, given)
-                results = pages.result_html(result, self.kb.store, self.link)
+                if fmt in ("csv", "json") and result.kind == "select":
+                    return download(result, name, fmt)
+                href = f"/queries/{quote(name)}"
+                if result.kind != "select":
+                    results = pages.result_html(result, self.kb.store, self.link)
+                else:
+                    paging = Paging.of(params)
+                    shown = {**given, "run": "1"}
+                    results = (
+                        downloads(href, shown, "the rows")
+                        + result_table(result, self.kb.store, self.link, paging)
+                        + pager(len(result.rows), paging, href, shown)
+                    )
             except PositionsError as error:
                 status, results = status_of(error), f'<p class="error">{e(error)}</p>'
         body = pages.query_page(query, given, self._choices(), results)
         response = self.page(name, body, "/queries")
         response.status = status
         return response
+
+    def _resolve_names(self, query: SavedQuery, given: dict[str, str]) -> str:
+        """Names typed for IRI parameters replaced by their nodes (:mod:`naming`)."""
+        return naming.resolve_form(query, given, self.named)
+
+    def named(self, text: str) -> list[tuple[str, str]]:
+        """The nodes (IRI, label) a typed name stands for (:func:`naming.named`)."""
+        return naming.named(text, self.search_index)
 
     def _run(
         self, query: SavedQuery | str, params: dict[str, Any], dataset: Dataset | None = None
@@ -297,11 +426,13 @@ class Site:
         )
 
     def _choices(self) -> list[tuple[str, str]]:
-        """(kb:local, label) for the IRI parameters' suggestion list."""
-        return [(compact(r["entity"]), r["entityLabel"]) for r in self.data_index()]
-
-    def data_index(self) -> list[dict[str, Any]]:
-        return run(self.kb, "entity-index").to_dicts()
+        """(kb:local, label) for the IRI parameters' suggestion list: parties and people
+        (anything else is found by typing its name, :meth:`named`)."""
+        return [
+            (compact(r["entity"]), r["entityLabel"])
+            for kind in ("pos:Party", "pos:Person")
+            for r in self.rows("entity-index", kind=kind)
+        ]
 
     # -- SPARQL protocol
 

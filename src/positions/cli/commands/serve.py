@@ -20,7 +20,10 @@ party, person, demand, meeting, source and statement (also as Turtle or JSON-LD 
 negotiation, so the base's IRIs dereference), the saved queries as forms, and a read-only
 SPARQL 1.1 Protocol endpoint at /sparql with the refusals and time limit of `positions query`.
 Each query of /sparql and of the forms runs in a process of its own, stopped at the time
-limit or when it takes more than --max-memory.
+limit or when it takes more than --max-memory. Every page has a search box (names, quotes,
+paraphrases; an index in .positions-cache/search.sqlite); /statements and /demands narrow by
+party, speaker, stance, topic, target, source and date; results download as CSV or JSON;
+/sparql opened in a browser is a query editor.
 
 Safe by default on a shared desktop: a request must name the server's own
 address in its Host header (127.0.0.1:PORT or localhost:PORT; other names are
