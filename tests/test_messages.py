@@ -20,7 +20,10 @@ kb:stmt-test-{name} a pos:Statement ;
     pos:stance {stance} ;
     pos:target kb:demand-no-nato-enlargement {evidence}.
 """
-EVIDENCE = ';\n    pos:evidence [ pos:source kb:source-{source} ; pos:paraphrase "Moscow is seeking several guarantees" ] '
+EVIDENCE = (
+    ";\n    pos:evidence [ pos:source kb:source-{source} ; "
+    'pos:paraphrase "seeking several guarantees" ] '
+)
 
 
 def statement(name: str, stance: str = "stance:rejects", source: str | None = "002") -> str:

@@ -87,7 +87,7 @@ kb:stmt-test-unknown a pos:Statement ;
     pos:onBehalfOf kb:russa ;
     pos:stance stance:rejects ;
     pos:target kb:demand-no-nato-enlargment ;
-    pos:evidence [ pos:source kb:source-002 ; pos:paraphrase "Moscow is seeking several guarantees" ] .
+    pos:evidence [ pos:source kb:source-002 ; pos:paraphrase "seeking several guarantees" ] .
 """
 
 

@@ -415,14 +415,9 @@ class Site:
         """A query a visitor asked for: in a worker process, under every limit."""
         from positions.web.worker import run_query
 
+        limits = {"timeout": self.timeout, "max_rows": self.max_rows}
         return run_query(
-            self.kb,
-            query,
-            params,
-            timeout=self.timeout,
-            max_rows=self.max_rows,
-            max_memory=self.max_memory,
-            dataset=dataset,
+            self.kb, query, params, **limits, max_memory=self.max_memory, dataset=dataset
         )
 
     def _choices(self) -> list[tuple[str, str]]:
