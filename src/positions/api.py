@@ -107,21 +107,11 @@ class KnowledgeBase(LocalBase):
         return describe(self.root, self.origin, self.store, self.store_kind)
 
     def refuse_installed_copy(self) -> None:
-        """Raise :class:`~positions.errors.UsageError` when the base is the bundled copy
-        inside an installed package: a reinstall would lose what a command writes there.
-        Every command that writes data/ calls this first."""
-        from positions.base.layout import installed_copy
+        """Refuse (UsageError) to write the bundled copy inside an installed package: a
+        reinstall would lose it. Every command that writes data/ calls this first."""
+        from positions.base.layout import refuse_installed_copy
 
-        if installed_copy(self.root):
-            from positions.errors import UsageError
-
-            raise UsageError(
-                f"{self.root} is the base bundled inside the installed positions package; "
-                "what is written there is lost when positions is installed again, so nothing "
-                "was written. Make a base of your own and write to it: positions init DIR "
-                "(a copy of this base; --empty for its ontology and queries alone), then "
-                "positions --kb DIR ..., or run positions inside DIR, or set POSITIONS_KB=DIR"
-            )
+        refuse_installed_copy(self.root)
 
     @property
     def credentials(self) -> Credentials:

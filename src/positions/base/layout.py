@@ -105,6 +105,21 @@ def installed_copy(root: Path) -> bool:
     return installed or not (bundled / "pyproject.toml").is_file()
 
 
+def refuse_installed_copy(root: Path) -> None:
+    """Raise :class:`~positions.errors.UsageError` when ``root`` is the bundled copy inside
+    an installed package (:func:`installed_copy`): a reinstall would lose what is written."""
+    if installed_copy(root):
+        from positions.errors import UsageError
+
+        raise UsageError(
+            f"{root} is the base bundled inside the installed positions package; "
+            "what is written there is lost when positions is installed again, so nothing "
+            "was written. Make a base of your own and write to it: positions init DIR "
+            "(a copy of this base; --empty for its ontology and queries alone), then "
+            "positions --kb DIR ..., or run positions inside DIR, or set POSITIONS_KB=DIR"
+        )
+
+
 @dataclass(frozen=True)
 class Layout:
     """The files of one base, in a stable (sorted) order."""
