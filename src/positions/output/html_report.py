@@ -103,7 +103,8 @@ def legend(data: ReportData) -> str:
         "closes it (calling it unacceptable being the most explicit refusal), a warning "
         "attaches costs, a condition sets a price, insisting or demanding keeps it on the "
         "table, accepting or promising commits to act, openness to discuss commits to "
-        "nothing yet, and an assessment or accusation takes no position on the demand.</p>\n"
+        "nothing yet, and an announced step, an assessment or an accusation takes no position on "
+        "the demand.</p>\n"
         f'<ul class="legend">{"".join(items)}</ul>\n'
         "<p>Timeline: a dot is a day the sources give; a hatched bar ending in a tick is a "
         'statement known only to be <span class="bounded">on or before</span> a day (the '
