@@ -270,9 +270,7 @@ def parse_date(value: Any) -> tuple[datetime.date | None, bool]:
 
 def inferred_dates(data: ReportData) -> dict[str, str]:
     """The nodes whose date was inferred, with the reasoning (``date-basis``)."""
-    return {
-        row["node"]: row["reasoning"] or "" for row in data["date-basis"] if row["inferred"]
-    }
+    return {row["node"]: row["reasoning"] or "" for row in data["date-basis"] if row["inferred"]}
 
 
 def events(data: ReportData) -> list[Event]:
@@ -405,7 +403,7 @@ def timeline(data: ReportData, link: Linker = no_links) -> str:
         '<section id="timeline"><h2>Timeline of meetings, calls and statements</h2>\n'
         f'<p class="note">{len(dated)} dated events; statements whose sources give only a '
         'latest possible day are drawn as ranges and marked <span class="bounded">on or '
-        'before</span>; a day no source prints, worked out from the sources, is marked '
+        "before</span>; a day no source prints, worked out from the sources, is marked "
         '<span class="inferred">(inferred)</span>, with the reasoning on hover.</p>\n'
         '<table class="timeline"><thead><tr><th>Date</th><th>Event</th>'
         f'<th class="bar">{axis}</th></tr></thead>\n<tbody>\n'
