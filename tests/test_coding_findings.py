@@ -53,7 +53,8 @@ def test_02_nato_announced_a_step_and_accused_russia_it_did_not_warn() -> None:
     assert stance_of("stmt-nato-accuses-build-up") == "accuses"
     assert ask(
         """ASK { kb:stmt-nato-accuses-build-up pos:date "2022-01-24"^^xsd:date ;
-                 pos:evidence/pos:quote "continues to build up its military presence on the territory of Ukraine and near it." }"""
+                 pos:evidence/pos:quote ?q .
+                 FILTER(STRSTARTS(?q, "continues to build up its military presence")) }"""
     )
     assert not ask("ASK { ?s pos:speaker kb:nato ; pos:stance stance:warns }")
 
@@ -85,7 +86,8 @@ def test_05_addressees_only_where_the_source_names_them() -> None:
     # every addressee left is the other side of the meeting or call it was said at
     assert not ask(
         """ASK { ?s a pos:Statement ; pos:addressedTo ?p .
-                 FILTER NOT EXISTS { ?s pos:occasion ?m . ?m a pos:Meeting ; pos:participant ?p } }"""
+                 FILTER NOT EXISTS {
+                   ?s pos:occasion ?m . ?m a pos:Meeting ; pos:participant ?p } }"""
     )
     assert ask("ASK { kb:stmt-lavrov-no-intention-to-attack pos:addressedTo kb:united-states }")
 
@@ -158,8 +160,8 @@ def test_10_bounds_from_the_events_the_source_ties_a_remark_to() -> None:
     }
     # every inferred date says how it was reached, everywhere in the base
     assert not ask(
-        """ASK { ?n pos:dateBasis/skos:broader <https://w3id.org/positions/vocab/datebasis/inferred> .
-                 FILTER NOT EXISTS { ?n pos:dateReasoning ?why } }"""
+        f"""ASK {{ ?n pos:dateBasis/skos:broader <{BASIS}inferred> .
+                 FILTER NOT EXISTS {{ ?n pos:dateReasoning ?why }} }}"""
     )
 
 

@@ -72,7 +72,7 @@ kb:stmt-test-us-summary a pos:Statement ;
     pos:stance stance:rejects ; pos:target kb:demand-ukraine-never-in-nato ;
     pos:occasion kb:meeting-2022-01-10-geneva ;
     pos:evidence [ pos:source kb:source-004 ;
-        pos:paraphrase "Lead Biden regime delegate, deputy secretary of state Wendy Sherman, said" ] .
+        pos:paraphrase "Lead Biden regime delegate" ] .
 """,
         encoding="utf-8",
     )
