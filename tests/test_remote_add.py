@@ -63,7 +63,7 @@ def test_add_to_the_server_lands_whole_and_once(pushed, server: str) -> None:
     before = _count(store, graph)
     result = _add(base, store, graph, EXAMPLE)
     assert result.exit_code == 0, result.output
-    assert "Added 11 facts (13 triples): 1 new node" in result.output
+    assert "Added 10 facts (12 triples): 1 new node" in result.output
     assert f"to graph <{graph}>" in result.output
     assert _count(store, graph) == before + 13
     assert _has_statement(server, graph)
