@@ -101,6 +101,11 @@ VIOLATIONS: dict[str, tuple[str, str]] = {
         "kb:test-stmt-early-rejection",
         "is dated 2022-01-05, before the earliest date known for kb:demand-ukraine-never-in-nato",
     ),
+    "check-response-before-part-of-proposal": (
+        "kb:test-stmt-rejection-before-proposal",
+        "is dated 2021-01-26, before the earliest date known for "
+        "kb:demand-mutual-limits-military-assets, which it answers (2021-12-15)",
+    ),
     "check-role-held-at-date": (
         "kb:test-stmt-out-of-office",
         "This statement is dated 2022-01-10, outside the period of the role it is made in "
