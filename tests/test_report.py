@@ -174,6 +174,14 @@ def test_timeline_marks_inferred_dates_with_their_reasoning(html: str) -> None:
     assert geneva and "inferred" not in geneva.group()
 
 
+def test_matrix_marks_inferred_dates(html: str) -> None:
+    found = cell(html, "demand-no-missiles-in-ukraine", "russia")
+    assert "Vladimir Putin</a> · 2021-12-21 (inferred)" in found or (
+        "Vladimir Putin · 2021-12-21 (inferred)" in found
+    )
+    assert "2022-01-10 (inferred)" not in cell(html, "demand-no-nato-enlargement", "united-states")
+
+
 def test_parse_date_reads_the_queries_forms() -> None:
     import datetime
 

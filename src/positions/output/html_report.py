@@ -148,7 +148,10 @@ def matrix(data: ReportData, link: Linker = no_links) -> str:
     parties = sorted({(r["partyLabel"], r["party"]) for r in data["demand-party-matrix"]})
     cells = {(r["demand"], r["party"]): r for r in data["demand-party-matrix"]}
     behind: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    inferred = inferred_dates(data)
     for row in data["demand-party-statements"]:
+        if row["statement"] in inferred and row["date"] and BOUND_PREFIX not in str(row["date"]):
+            row = {**row, "date": f"{row['date']} (inferred)"}
         behind.setdefault((row["demand"], row["party"]), []).append(row)
     head = "".join(f'<th scope="col">{name(label, iri, link)}</th>' for label, iri in parties)
     body = []
