@@ -896,8 +896,12 @@ def statement(
         .iri("pos:speaker", f"kb:{speaker.local}")
         .iri("pos:inRole", f"kb:{speaker.membership}")
         .iri("pos:onBehalfOf", f"kb:{speaker.party.local}")
-        .iri("pos:addressedTo", f"kb:{rng.choice(others).local}")
-        .iri("pos:stance", f"stance:{rng.choice(STANCES)}")
+    )
+    # Addressed to another party only when said at no occasion: remarks to the press
+    # address no party, and a meeting only its participants (docs/coding.md).
+    addressee = rng.choice(others)
+    (
+        node.iri("pos:stance", f"stance:{rng.choice(STANCES)}")
         .iri("pos:topic", topic)
         .en("rdfs:label", f"{speaker.label} on {words} ({local[-6:]})")
     )
@@ -926,6 +930,8 @@ def statement(
         node.date("pos:notAfter", source.published)
     else:
         node.date("pos:notBefore", day).date("pos:notAfter", source.published)
+    if "pos:occasion" not in node.props:
+        node.iri("pos:addressedTo", f"kb:{addressee.local}")
     latest = own_date or source.published
     earlier = [s for s, when in dated[-50:] if when <= latest]  # a response never precedes
     target = rng.random()

@@ -228,7 +228,8 @@ def turtle_string(value: str) -> str:
 @given(
     label=nonempty_texts.filter(lambda t: t == t.strip()),
     quote=nonempty_texts,
-    when=st.dates(min_value=date(2021, 12, 1), max_value=date(2022, 1, 31)),
+    # not before the demand it targets: the drafts of 15 December 2021
+    when=st.dates(min_value=date(2021, 12, 15), max_value=date(2022, 1, 31)),
 )
 def test_statements_added_come_back_word_for_word(label: str, quote: str, when: date) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -63,16 +63,16 @@ def test_add_to_the_server_lands_whole_and_once(pushed, server: str) -> None:
     before = _count(store, graph)
     result = _add(base, store, graph, EXAMPLE)
     assert result.exit_code == 0, result.output
-    assert "Added 11 facts (13 triples): 1 new node" in result.output
+    assert "Added 10 facts (12 triples): 1 new node" in result.output
     assert f"to graph <{graph}>" in result.output
-    assert _count(store, graph) == before + 13
+    assert _count(store, graph) == before + 12
     assert _has_statement(server, graph)
     # data/ is not touched: the server holds this base
     assert STATEMENT not in (base / "data" / "statements.ttl").read_text(encoding="utf-8")
     again = _add(base, store, graph, EXAMPLE)
     assert again.exit_code == 0, again.output
     assert "Nothing to add" in again.output
-    assert _count(store, graph) == before + 13  # the evidence was not added a second time
+    assert _count(store, graph) == before + 12  # the evidence was not added a second time
 
 
 def test_the_server_gives_the_same_plan_as_the_local_files(pushed) -> None:

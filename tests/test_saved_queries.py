@@ -40,11 +40,10 @@ def test_us_unacceptable_demands(kb: KnowledgeBase) -> None:
         for r in result
         if r["answer"] == "rejected demand"
     }
-    assert explicit == {
-        ("demand-no-nato-enlargement", "stmt-sherman-open-door"),
-        ("demand-no-nato-enlargement", "stmt-us-no-core-negotiation"),
-        ("demand-no-missile-deployments", "stmt-us-no-core-negotiation"),
-    }
+    # The blog author's own sentence is commentary now (issue 22, finding 1): the
+    # one explicit US rejection rests on Sherman's quoted words.
+    assert explicit == {("demand-no-nato-enlargement", "stmt-sherman-open-door")}
+    assert {r["restsOn"] for r in result} == {"quoted words of a representative"}
     unspecified = {local(r["statement"]) for r in result if r["answer"] != "rejected demand"}
     assert unspecified == {"stmt-donfried-some-unacceptable", "stmt-sherman-no-decisions-without"}
     # Unspecified responses name the proposal and never a demand.
@@ -55,6 +54,36 @@ def test_us_unacceptable_demands(kb: KnowledgeBase) -> None:
     donfried = next(r for r in result if local(r["statement"]) == "stmt-donfried-some-unacceptable")
     assert donfried["stanceLabel"] == "calls unacceptable"
     assert "unacceptable" in donfried["quote"]
+    assert donfried["date"] == "2021-12-21 (inferred)"  # 'Tuesday', counted from source 003
+
+
+def test_us_unacceptable_demands_separates_quotes_from_a_sources_summary(base) -> None:
+    """A rejection resting on a source's summary of a party (no person named, no
+    quote) is told apart from one resting on a representative's quoted words."""
+    from support import TURTLE_PREFIXES, cli
+
+    new = base / "summary.ttl"
+    new.write_text(
+        TURTLE_PREFIXES
+        + """
+kb:stmt-test-us-summary a pos:Statement ;
+    rdfs:label "The US is said to reject Ukraine never joining NATO"@en ;
+    pos:speaker kb:united-states ; pos:onBehalfOf kb:united-states ;
+    pos:stance stance:rejects ; pos:target kb:demand-ukraine-never-in-nato ;
+    pos:occasion kb:meeting-2022-01-10-geneva ;
+    pos:evidence [ pos:source kb:source-004 ;
+        pos:paraphrase "Lead Biden regime delegate" ] .
+""",
+        encoding="utf-8",
+    )
+    assert cli("--kb", str(base), "add", str(new)).exit_code == 0
+    result = KnowledgeBase.open(base).query("us-unacceptable-demands").to_dicts()
+    by = {local(r["statement"]): r["restsOn"] for r in result}
+    assert by["stmt-test-us-summary"] == "a source's summary of the party's position"
+    assert by["stmt-sherman-open-door"] == "quoted words of a representative"
+    # grouped: within one answer, quoted rows and summary rows do not interleave
+    rejected = [r["restsOn"] for r in result if r["answer"] == "rejected demand"]
+    assert rejected == sorted(rejected)
 
 
 def test_us_unacceptable_demands_for_another_party(kb: KnowledgeBase) -> None:
@@ -67,10 +96,7 @@ def test_demand_responses(kb: KnowledgeBase) -> None:
     responses = {
         (r["responderParty"], r["stanceLabel"], r["speakerLabel"], r["kind"]) for r in result
     }
-    assert responses == {
-        ("United States", "rejects", "Wendy Sherman", "response"),
-        ("United States", "rejects", "United States", "response"),
-    }
+    assert responses == {("United States", "rejects", "Wendy Sherman", "response")}
     assert {r["addressedTo"] for r in result} == {"NATO, United States"} or {
         r["addressedTo"] for r in result
     } == {"United States, NATO"}
@@ -81,10 +107,11 @@ def test_demand_responses(kb: KnowledgeBase) -> None:
 def test_unanswered_demands(kb: KnowledgeBase) -> None:
     names = {local(r["demand"]) for r in rows(kb, "unanswered-demands")}
     assert "demand-no-nato-enlargement" not in names
-    assert "demand-no-missile-deployments" not in names
+    # only the blog author's sentence answered it, and that is commentary now
+    assert "demand-no-missile-deployments" in names
     assert "demand-legal-guarantees" in names  # only Russia's own restatements
     assert "demand-ukraine-never-in-nato" in names
-    assert len(names) == 9
+    assert len(names) == 10
 
 
 def test_unanswered_demands_by_one_party(kb: KnowledgeBase) -> None:
@@ -97,7 +124,7 @@ def test_meeting_timeline(kb: KnowledgeBase) -> None:
     assert [(r["date"], r.get("place")) for r in result] == [
         (dt.date(2021, 12, 30), None),
         (dt.date(2022, 1, 10), "Geneva"),
-        (dt.date(2022, 1, 12), None),
+        (dt.date(2022, 1, 12), "Brussels"),
         (dt.date(2022, 1, 13), "Vienna"),
         (dt.date(2022, 1, 21), None),
     ]
@@ -118,7 +145,7 @@ def test_person_statements(kb: KnowledgeBase) -> None:
     assert all(r["role"] == "Deputy Foreign Minister, Russian Foreign Ministry" for r in result)
     dates = [r.get("date") for r in result]
     assert dates[:5] == ["2022-01-10"] * 5
-    assert dates[5:7] == ["on or before 2022-01-16"] * 2
+    assert dates[5:7] == ["2022-01-13"] * 2  # on television as the OSCE met (inferred)
     assert dates[7] is None  # undated statements come last
 
 
@@ -146,11 +173,38 @@ def test_source_disagreements_for_one_node(kb: KnowledgeBase) -> None:
 def test_position_over_time(kb: KnowledgeBase) -> None:
     result = rows(kb, "position-over-time", party="kb:russia", topic=TOPIC + "nato-enlargement")
     labels = [local(r["statement"]) for r in result]
-    assert labels[0] == "stmt-ryabkov-geneva-playing-with-fire"
+    # Putin's 'Tuesday', 21 December 2021, is inferred and comes first, marked
+    assert labels[0] == "stmt-putin-military-technical-measures"
+    assert result[0]["date"] == "2021-12-21 (inferred)"
     assert "stmt-ryabkov-geneva-ukraine-never-nato" in labels  # via the narrower topic
-    assert labels[-1] == "stmt-putin-military-technical-measures"  # undated, last
+    assert by_label(result)["stmt-ryabkov-geneva-playing-with-fire"]["date"] == "2022-01-10"
+    assert by_label(result)["stmt-peskov-entice"]["date"] == "2022-01-13 (inferred)"
+    assert labels[-1] == "stmt-kosachev-west-modelled-situation"  # undated, last
+    assert result[-1].get("date") is None
     us = rows(kb, "position-over-time", party="kb:united-states", topic=TOPIC + "nato-enlargement")
     assert {r["stanceLabel"] for r in us} == {"rejects", "open to discuss"}
+
+
+def by_label(result: list[dict]) -> dict[str, dict]:
+    return {local(r["statement"]): r for r in result}
+
+
+def test_date_basis(kb: KnowledgeBase) -> None:
+    by = {local(r["node"]): r for r in rows(kb, "date-basis")}
+    peskov = by["stmt-peskov-talks-unsuccessful"]
+    assert (peskov["date"], peskov["basisLabel"], peskov["inferred"]) == (
+        dt.date(2022, 1, 13), "inferred from a weekday", True)  # fmt: skip
+    assert "on Thursday" in peskov["reasoning"]
+    # a statement without a date of its own takes its occasion's, and its basis
+    tv = by["stmt-ryabkov-tv-no-grounds"]
+    assert (tv["basisLabel"], local(tv["datedBy"])) == (
+        "inferred from an event", "ryabkov-on-russian-television")  # fmt: skip
+    assert by["meeting-2022-01-10-geneva"]["basisLabel"] == "stated"
+    assert by["meeting-2022-01-10-geneva"]["inferred"] is False
+    nuland = by["stmt-nuland-blames-moscow"]
+    assert (nuland["notBefore"], nuland["notAfter"], nuland["basisLabel"]) == (
+        dt.date(2022, 1, 10), dt.date(2022, 1, 18), "bounds only")  # fmt: skip
+    assert nuland.get("date") is None
 
 
 def test_single_source_statements(kb: KnowledgeBase) -> None:
@@ -163,10 +217,10 @@ def test_single_source_statements(kb: KnowledgeBase) -> None:
 
 
 def test_statements(kb: KnowledgeBase) -> None:
-    assert len(rows(kb, "statements")) == 42
+    assert len(rows(kb, "statements")) == 47
     us = rows(kb, "statements", party="kb:united-states")
     assert {r["partyLabel"] for r in us} == {"United States"}
-    assert len(us) == 14
+    assert len(us) == 15
 
 
 def test_statements_in_a_date_range(kb: KnowledgeBase) -> None:
@@ -175,6 +229,9 @@ def test_statements_in_a_date_range(kb: KnowledgeBase) -> None:
         "stmt-lavrov-no-intention-to-attack",
         "stmt-lavrov-most-serious-consequences",
         "stmt-nato-increases-presence",
+        "stmt-nato-accuses-build-up",
+        "stmt-us-considering-eastern-flank",  # on or before 24 January
+        "stmt-us-no-war-for-ukraine",  # on or before 18 January
         "stmt-antonov-sanctions-rupture",  # on or before 18 January: may fall in range
         "stmt-nuland-blames-moscow",
         "stmt-nuland-finland-sweden",
@@ -204,8 +261,8 @@ def test_people_and_roles(kb: KnowledgeBase) -> None:
 
 def test_sources_overview(kb: KnowledgeBase) -> None:
     by = {local(r["source"]): r for r in rows(kb, "sources-overview")}
-    assert by["source-003"]["statements"] == 10
-    assert by["source-003"]["alone"] == 10
+    assert by["source-003"]["statements"] == 14
+    assert by["source-003"]["alone"] == 14
     assert "opinion" in by["source-004"]["genres"]
     assert by["source-001"]["cites"].startswith("Russia ratchets up pressure")
     assert by["source-wapo-no-grounds"]["statements"] == 0
@@ -214,7 +271,7 @@ def test_sources_overview(kb: KnowledgeBase) -> None:
 def test_commentary(kb: KnowledgeBase) -> None:
     result = rows(kb, "commentary")
     assert {r.get("commentator") for r in result} >= {"Paul Craig Roberts", "Manu Pineda", "GEOFOR"}
-    assert len(result) == 7
+    assert len(result) == 8
 
 
 def test_stance_codes(kb: KnowledgeBase) -> None:
@@ -222,7 +279,7 @@ def test_stance_codes(kb: KnowledgeBase) -> None:
     assert (by["rejects"]["cameo"], by["rejects"]["plover"]) == ("12", "REJECT")
     assert by["calls unacceptable"]["broader"] == "rejects"
     assert by["assesses the talks"].get("plover") is None
-    assert sum(r["statements"] for r in by.values()) == 42
+    assert sum(r["statements"] for r in by.values()) == 47
 
 
 def test_documents(kb: KnowledgeBase) -> None:
@@ -231,14 +288,15 @@ def test_documents(kb: KnowledgeBase) -> None:
         ("Russia's", "published"),
         ("The", "promised"),
         ("NATO's", "promised"),
+        ("US", "published"),  # the Democratic senators' sanctions bill
     }
-    assert len(result) == 4
+    assert len(result) == 5
 
 
 def test_demand_party_matrix(kb: KnowledgeBase) -> None:
     cells = {(local(r["demand"]), r["partyLabel"]): r for r in rows(kb, "demand-party-matrix")}
     assert cells[("demand-no-nato-enlargement", "United States")]["stances"] == "rejects"
-    assert cells[("demand-no-nato-enlargement", "United States")]["statements"] == 2
+    assert cells[("demand-no-nato-enlargement", "United States")]["statements"] == 1
     assert (
         cells[("demand-ukraine-never-in-nato", "Russia")]["broaderLabel"]
         == "No further NATO expansion"

@@ -100,7 +100,6 @@ def test_node_statements_gives_roles(kb: KnowledgeBase) -> None:
     rows = kb.query("node-statements", node="kb:demand-no-nato-enlargement").to_dicts()
     assert {(r["statement"][len(KB) :], r["role"]) for r in rows} == {
         ("stmt-sherman-open-door", "target"),
-        ("stmt-us-no-core-negotiation", "target"),
     }
     sources = kb.query("node-statements", node="kb:source-002").to_dicts()
     assert sources and {r["role"] for r in sources} == {"reporting source"}

@@ -87,6 +87,10 @@ VIOLATIONS: dict[str, tuple[str, str]] = {
     "commentary-on-behalf": ("kb:test-commentary-on-behalf", "Commentary speaks for no party"),
     "concept-no-label": ("topic:test-unnamed", "A concept needs a skos:prefLabel"),
     "stance-no-cameo": ("stance:test-shrugs", "A stance needs exactly one CAMEO event code"),
+    "date-inferred-no-reasoning": (
+        "kb:test-stmt-inferred-unreasoned",
+        "An inferred date must say how it was inferred (pos:dateReasoning)",
+    ),
     # the checks beyond SHACL Core (src/positions/checks/*.rq)
     "check-response-before-proposal": (
         "kb:test-stmt-early-response",
@@ -96,6 +100,11 @@ VIOLATIONS: dict[str, tuple[str, str]] = {
     "check-response-before-demand": (
         "kb:test-stmt-early-rejection",
         "is dated 2022-01-05, before the earliest date known for kb:demand-ukraine-never-in-nato",
+    ),
+    "check-response-before-part-of-proposal": (
+        "kb:test-stmt-rejection-before-proposal",
+        "is dated 2021-01-26, before the earliest date known for "
+        "kb:demand-mutual-limits-military-assets, which it answers (2021-12-15)",
     ),
     "check-role-held-at-date": (
         "kb:test-stmt-out-of-office",
@@ -114,6 +123,15 @@ VIOLATIONS: dict[str, tuple[str, str]] = {
     "check-shared-wikidata-iri": (
         "kb:test-russian-federation",
         "kb:test-russian-federation and kb:russia both carry owl:sameAs wd:Q159",
+    ),
+    "check-statement-rests-on-reported-words": (
+        "kb:test-stmt-source-sentence",
+        "a source's own sentence is never a party's statement",
+    ),
+    "check-addressee-named": (
+        "kb:test-stmt-to-reporters",
+        "This statement is addressed to kb:russia (pos:addressedTo), but the statement was made "
+        "at a media appearance",
     ),
     "check-dated-after-source": (
         "kb:test-stmt-after-source",

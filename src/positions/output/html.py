@@ -76,6 +76,7 @@ table.timeline td:first-child { white-space: nowrap; } table.timeline svg { disp
 table.timeline tr.meeting th, table.timeline tr.meeting td { background: #eef3fb; }
 .kind { font-size: .8em; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
 .bounded { font-style: italic; }
+.inferred { font-style: italic; }
 .flag { display: inline-block; font-size: .75em; padding: 0 .35rem; border-radius: 3px;
         border: 1px solid currentColor; color: #8a4b00; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }

@@ -8,7 +8,9 @@ Four views, each drawn from saved queries (the report runs no SPARQL of its own)
   ``unanswered-demands`` for the demands nobody answered), each cell the
   strongest stance a party took on a demand, with the statements behind it;
 * the timeline of meetings, calls and statements (``meeting-timeline``,
-  ``statements``), statements dated only "on or before" a day drawn as ranges;
+  ``statements``), statements dated only "on or before" a day drawn as ranges,
+  dates the curators inferred marked "(inferred)" with their reasoning
+  (``date-basis``);
 * the sources, with genre and the statements resting on each alone
   (``sources-overview``);
 * the gaps: demands without response (``unanswered-demands``) and statements
@@ -51,6 +53,7 @@ QUERIES_USED = (
     "sources-overview",
     "unspecified-targets",
     "stance-codes",
+    "date-basis",
 )
 
 BOUND_PREFIX = "on or before "  # how the saved queries write a date known only by a bound
@@ -111,7 +114,8 @@ def legend(data: ReportData, link: Linker = no_links) -> str:
         "closes it (calling it unacceptable being the most explicit refusal), a warning "
         "attaches costs, a condition sets a price, insisting or demanding keeps it on the "
         "table, accepting or promising commits to act, openness to discuss commits to "
-        "nothing yet, and an assessment or accusation takes no position on the demand.</p>\n"
+        "nothing yet, and an announced step, an assessment or an accusation takes no position on "
+        "the demand.</p>\n"
         f'<ul class="legend">{"".join(items)}</ul>\n'
         "<p>Timeline: a dot is a day the sources give; a hatched bar ending in a tick is a "
         'statement known only to be <span class="bounded">on or before</span> a day (the '
@@ -152,7 +156,10 @@ def matrix(data: ReportData, link: Linker = no_links) -> str:
     parties = sorted({(r["partyLabel"], r["party"]) for r in data["demand-party-matrix"]})
     cells = {(r["demand"], r["party"]): r for r in data["demand-party-matrix"]}
     behind: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    inferred = inferred_dates(data)
     for row in data["demand-party-statements"]:
+        if row["statement"] in inferred and row["date"] and BOUND_PREFIX not in str(row["date"]):
+            row = {**row, "date": f"{row['date']} (inferred)"}
         behind.setdefault((row["demand"], row["party"]), []).append(row)
     head = "".join(f'<th scope="col">{name(label, iri, link)}</th>' for label, iri in parties)
     body = []
@@ -257,6 +264,8 @@ class Event:
     bounded: bool  # True when `day` is only "on or before"
     stance_iri: str = ""
     detail: str = ""  # one line of who / what / sources
+    inferred: bool = False  # True when `day` was inferred from the sources, not printed
+    reasoning: str = ""  # how an inferred day was reached (``date-basis``)
 
 
 def parse_date(value: Any) -> tuple[datetime.date | None, bool]:
@@ -273,8 +282,14 @@ def parse_date(value: Any) -> tuple[datetime.date | None, bool]:
         return None, False
 
 
+def inferred_dates(data: ReportData) -> dict[str, str]:
+    """The nodes whose date was inferred, with the reasoning (``date-basis``)."""
+    return {row["node"]: row["reasoning"] or "" for row in data["date-basis"] if row["inferred"]}
+
+
 def events(data: ReportData) -> list[Event]:
     by_label = {s.label: s.iri for s in stances(data).values()}
+    inferred = inferred_dates(data)
     found = []
     for row in data["meeting-timeline"]:
         day, bounded = parse_date(row["date"])
@@ -306,6 +321,9 @@ def events(data: ReportData) -> list[Event]:
                 detail,
             )
         )
+    for ev in found:
+        if ev.day is not None and not ev.bounded and ev.iri in inferred:
+            ev.inferred, ev.reasoning = True, inferred[ev.iri]
     return sorted(
         found,
         key=lambda ev: (
@@ -348,6 +366,7 @@ def _bar(ev: Event, start: datetime.date, span: int) -> str:
             f'<circle cx="{x:.1f}" cy="{mid}" r="5" fill="{bg}" stroke="#000" stroke-width=".5"/>'
         )
     title = ("on or before " if ev.bounded else "") + ev.day.isoformat()
+    title += " (inferred)" if ev.inferred else ""
     return (
         f'<svg width="{BAR_WIDTH}" height="{BAR_HEIGHT}" viewBox="0 0 {BAR_WIDTH} {BAR_HEIGHT}" '
         f'role="img" aria-label="{e(title)}"><title>{e(title)}</title>{shape}</svg>'
@@ -398,7 +417,8 @@ def timeline(data: ReportData, link: Linker = no_links) -> str:
         '<section id="timeline"><h2>Timeline of meetings, calls and statements</h2>\n'
         f'<p class="note">{len(dated)} dated events; statements whose sources give only a '
         'latest possible day are drawn as ranges and marked <span class="bounded">on or '
-        "before</span>.</p>\n"
+        "before</span>; a day no source prints, worked out from the sources, is marked "
+        '<span class="inferred">(inferred)</span>, with the reasoning on hover.</p>\n'
         '<div class="scroll"><table class="timeline"><thead><tr><th>Date</th><th>Event</th>'
         f'<th class="bar">{axis}</th></tr></thead>\n<tbody>\n'
         + "\n".join(rows)
@@ -416,6 +436,11 @@ def _timeline_row(ev: Event, link: Linker, bar: str) -> str:
         date = '<span class="muted">not given</span>'
     elif ev.bounded:
         date = f'<span class="bounded">on or before {e(ev.day.isoformat())}</span>'
+    elif ev.inferred:
+        date = (
+            f'{e(ev.day.isoformat())} <span class="inferred" title="{e(ev.reasoning)}">'
+            "(inferred)</span>"
+        )
     else:
         date = e(ev.day.isoformat())
     kind = "meeting or call" if ev.kind == "meeting" else "statement"

@@ -18,7 +18,8 @@ STANCE_NS = VOCAB_BASE + "stance/"
 # A refusal closes it (calling it unacceptable is the most explicit refusal), a
 # warning attaches costs to it, a condition sets a price on it, insisting or
 # demanding keeps it on the table, accepting or promising commits to act on it,
-# openness to discuss commits to nothing yet, and an assessment of the talks or
+# openness to discuss commits to nothing yet, an announced step does not answer
+# the demand, and an assessment of the talks or
 # an accusation takes no position on the demand itself.  A cell shows every
 # stance taken; the order only picks its colour and headline.
 STANCE_ORDER: tuple[str, ...] = (
@@ -31,6 +32,7 @@ STANCE_ORDER: tuple[str, ...] = (
     "accepts",
     "promises",
     "open-to-discuss",
+    "announces",
     "assesses-talks",
     "accuses",
 )
@@ -49,6 +51,7 @@ STANCE_COLOURS: dict[str, tuple[str, str]] = {
     "accepts": ("#1b5e20", "#ffffff"),
     "promises": ("#43a047", "#000000"),
     "open-to-discuss": ("#00838f", "#ffffff"),
+    "announces": ("#546e7a", "#ffffff"),
     "assesses-talks": ("#90a4ae", "#000000"),
     "accuses": ("#795548", "#ffffff"),
 }

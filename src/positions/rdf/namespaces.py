@@ -12,6 +12,7 @@ VOCAB_BASE = "https://w3id.org/positions/vocab/"
 DATA = "https://w3id.org/positions/id/"
 
 PREFIXES: dict[str, str] = {
+    "datebasis": VOCAB_BASE + "datebasis/",
     "dcat": "http://www.w3.org/ns/dcat#",
     "dcterms": "http://purl.org/dc/terms/",
     "fmt": VOCAB_BASE + "format/",
