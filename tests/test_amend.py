@@ -50,7 +50,7 @@ def test_the_demo_amend_retract_and_the_log(base: Path, tmp_path: Path) -> None:
 
     result = cli("--kb", str(base), "retract", f"kb:{RETRACTED}", "--reason", "test")
     assert result.exit_code == 0, result.output
-    assert f"kb:{RETRACTED}: retracted (12 triples)" in result.stdout
+    assert f"kb:{RETRACTED}: retracted (15 triples)" in result.stdout
     assert not ask(base, f"kb:{RETRACTED} ?p ?o")
 
     log = cli("--kb", str(base), "log", "-f", "json")
@@ -96,6 +96,12 @@ def test_a_violating_amend_is_refused_and_data_unchanged(base: Path, tmp_path: P
     assert tree_digest(base / "data") == before
 
 
+def line_of(path: Path, start: str) -> int:
+    """The line of ``path`` that begins with ``start`` (where a node's description begins)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, text in enumerate(lines, 1) if text.startswith(start))
+
+
 def test_a_change_that_breaks_another_node_is_caught(base: Path, tmp_path: Path) -> None:
     # Source 003 moved before the statements it reports: the statements, not the source,
     # now fail (the whole base as it would be is validated).
@@ -103,8 +109,10 @@ def test_a_change_that_breaks_another_node_is_caught(base: Path, tmp_path: Path)
     before = tree_digest(base / "data")
     result = cli("--kb", str(base), "amend", str(write(tmp_path, TURTLE_PREFIXES + early)))
     assert result.exit_code == 1, result.output
-    assert "121: Violation  kb:stmt-lavrov-most-serious-consequences" in result.stderr
-    assert "4 violations, 0 warnings in 1 file" in result.stderr
+    line = line_of(base / "data/statements.ttl", "kb:stmt-lavrov-most-serious-consequences a ")
+    assert f"{line}: Violation  kb:stmt-lavrov-most-serious-consequences" in result.stderr
+    # one violation per statement of source 003 dated after 2021-01-01
+    assert "5 violations, 0 warnings in 1 file" in result.stderr
     assert tree_digest(base / "data") == before
 
 
@@ -141,9 +149,10 @@ def test_retract_refuses_while_others_point_at_it(base: Path) -> None:
     before = tree_digest(base / "data")
     result = cli("--kb", str(base), "retract", "kb:source-003")
     assert result.exit_code == 1
-    assert "other facts still point at what would be retracted (28 facts)" in result.stderr
+    assert "other facts still point at what would be retracted (33 facts)" in result.stderr
+    line = line_of(base / "data/statements.ttl", "kb:stmt-lavrov-most-serious-consequences a ")
     assert (
-        "data/statements.ttl:121: kb:stmt-lavrov-most-serious-consequences "
+        f"data/statements.ttl:{line}: kb:stmt-lavrov-most-serious-consequences "
         "pos:evidence/pos:source kb:source-003" in result.stderr
     )
     assert "--cascade" in result.stderr
@@ -216,7 +225,8 @@ def test_a_large_base_validates_what_the_change_reaches(
     wrong = write(tmp_path, SENT.replace("status:sent", "stance:rejects"))
     result = cli("--kb", str(base), "amend", str(wrong))
     assert result.exit_code == 1, result.output
-    assert "data/demands.ttl\n  221: Violation  kb:us-written-response" in result.stderr
+    line = line_of(base / "data/demands.ttl", "kb:us-written-response a ")
+    assert f"data/demands.ttl\n  {line}: Violation  kb:us-written-response" in result.stderr
     assert "positions-edit" not in result.stderr  # not the temporary file validated
     assert tree_digest(base / "data") == before
     assert cli("--kb", str(base), "amend", str(write(tmp_path, SENT))).exit_code == 0
