@@ -21,7 +21,7 @@ from support import REPO, cli, tree_digest
 
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"
 EXAMPLE_CSV = REPO / "docs" / "examples" / "statements.csv"
-EXAMPLE_ID = "kb:stmt-kosachev-west-shaped-situation"
+EXAMPLE_ID = "kb:stmt-kosachev-no-violation-of-agreements"
 
 HEAD = """\
 @prefix pos: <https://w3id.org/positions/vocab#> .
@@ -157,7 +157,7 @@ def test_add_to_a_server_refuses_before_any_request(
 
 
 def test_ordinary_additions_pass(base: Path) -> None:
-    # Terms as objects only (a pos:Statement, pos:stance stance:accuses): planned, not refused;
+    # Terms as objects only (a pos:Statement, pos:stance stance:rejects): planned, not refused;
     # so is every file of the bundled data, and a spreadsheet's rows.
     kb = KnowledgeBase.open(base)
     plan = plan_add(kb, [EXAMPLE])

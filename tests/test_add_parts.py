@@ -15,7 +15,7 @@ from positions.base.datafiles import file_for_new_node, render_data_file
 from support import REPO
 
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"
-STATEMENT = "https://w3id.org/positions/id/stmt-kosachev-west-shaped-situation"
+STATEMENT = "https://w3id.org/positions/id/stmt-kosachev-no-violation-of-agreements"
 
 
 def _touch(path: Path, size: int) -> None:
@@ -87,7 +87,7 @@ def test_facts_about_a_node_in_a_part_go_to_that_part(
         "@prefix kb: <https://w3id.org/positions/id/> .\n"
         "@prefix pos: <https://w3id.org/positions/vocab#> .\n"
         "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
-        'kb:stmt-kosachev-west-shaped-situation pos:notAfter "2022-01-16"^^xsd:date .\n',
+        'kb:stmt-kosachev-no-violation-of-agreements pos:notAfter "2022-01-16"^^xsd:date .\n',
         encoding="utf-8",
     )
     monkeypatch.setattr(datafiles, "PART_BYTES", 1)  # every file full: a new node would start one

@@ -28,7 +28,7 @@ ASKED = {
     "node-description": {"node": "kb:us-written-response"},
     "node-statements": {"node": "kb:us-written-response"},
     "source-disagreements": {"node": "kb:us-written-response"},
-    "statement-graph": {"statement": "kb:stmt-kosachev-west-shaped-situation"},
+    "statement-graph": {"statement": "kb:stmt-kosachev-no-violation-of-agreements"},
 }
 
 
@@ -77,7 +77,7 @@ def test_add_and_import_are_logged(base: Path) -> None:
     assert imported.exit_code == 0, imported.output
     again = cli("--kb", str(base), "add", str(EXAMPLE), "--by", "ana", "--reason", "again")
     assert "Nothing to add" in again.stdout  # and nothing to log
-    new = EXAMPLE.read_text().replace("stmt-kosachev-west", "stmt-kosachev-again-west")
+    new = EXAMPLE.read_text().replace("stmt-kosachev-no", "stmt-kosachev-again-no")
     (base.parent / "new.ttl").write_text(new)
     added = cli(
         "--kb",
@@ -95,7 +95,7 @@ def test_add_and_import_are_logged(base: Path) -> None:
     rows = kb.log().to_dicts()
     kinds = {(r["kind"], r["by"], r.get("reason")) for r in rows}
     assert kinds == {("add", "ana", "new source"), ("import", "ben", None)}
-    one = kb.log("kb:stmt-kosachev-west-shaped-situation").to_dicts()
+    one = kb.log("kb:stmt-kosachev-no-violation-of-agreements").to_dicts()
     assert {r["kind"] for r in one} == {"import"}
     assert {r["old"] for r in one} == {"(none)"}
     sources = kb.query(

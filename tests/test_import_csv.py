@@ -13,7 +13,7 @@ from positions.rdf.turtle import serialize_turtle
 from support import REPO, cli, tree_digest
 
 EXAMPLES = REPO / "docs" / "examples"
-KOSACHEV = "https://w3id.org/positions/id/stmt-kosachev-west-shaped-situation"
+KOSACHEV = "https://w3id.org/positions/id/stmt-kosachev-no-violation-of-agreements"
 HEADER = "id,label,speaker,role,party,date,occasion,stance,target,target_scope,source,quote\n"
 ROW = (
     "kb:stmt-test-csv,Test statement,kb:vladimir-putin,kb:putin-president,kb:russia,"
@@ -44,14 +44,36 @@ def test_a_csv_row_gives_the_same_graph_as_hand_written_turtle(base: Path) -> No
     assert canonical(from_csv) == canonical(by_hand)
 
 
+WORDS = "https://w3id.org/positions/vocab#"
+
+
+def _words(quads) -> set[str]:
+    """The evidence words (quote, paraphrase, excerpt) of some quads, spaces made single."""
+    kinds = {WORDS + "quote", WORDS + "paraphrase", WORDS + "excerpt"}
+    return {" ".join(q.object.value.split()) for q in quads if q.predicate.value in kinds}
+
+
+def test_the_example_is_new_to_the_bundled_base() -> None:
+    # The tutorial adds a fact the bundled base does not hold: no node of that name, and no
+    # evidence that holds the example's words or is held in them (a duplicate under another IRI).
+    kb = KnowledgeBase.open(REPO)
+    assert not kb.query(f"ASK {{ <{KOSACHEV}> ?p ?o }}").boolean
+    example = ox.parse((EXAMPLES / "new-statement.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
+    new = _words(example)
+    assert new
+    held = _words(kb.store.quads_for_pattern(None, None, None, None))
+    overlaps = [(n, h) for n in new for h in held if n in h or h in n]
+    assert overlaps == []
+
+
 def test_the_example_imports_one_statement_and_reports_the_duplicate(base: Path) -> None:
     result = run(base, str(EXAMPLES / "statements.csv"))
     assert result.exit_code == 0, result.output
-    assert "Added 10 facts (12 triples): 1 new node" in result.stdout
+    assert "Added 11 facts (13 triples): 1 new node" in result.stdout
     assert "kb:stmt-chepa-wait-for-written-response: 6 facts" in result.stdout
     kb = KnowledgeBase.open(base)
     assert kb.query(
-        "ASK { kb:stmt-kosachev-west-shaped-situation pos:stance stance:accuses ; "
+        "ASK { kb:stmt-kosachev-no-violation-of-agreements pos:stance stance:rejects ; "
         "pos:evidence/pos:source kb:source-003 }"
     ).boolean
     digest = tree_digest(base / "data")
@@ -197,7 +219,7 @@ def test_dry_run_writes_nothing(base: Path) -> None:
     digest = tree_digest(base / "data")
     result = run(base, str(EXAMPLES / "statements.csv"), "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "Would add 10 facts" in result.stdout
+    assert "Would add 11 facts" in result.stdout
     assert "Dry run: nothing was written." in result.stdout
     assert tree_digest(base / "data") == digest
 

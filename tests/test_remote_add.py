@@ -19,7 +19,7 @@ from support import REPO, cli, free_port, oxigraph_server
 
 EXAMPLE = REPO / "docs" / "examples" / "new-statement.ttl"
 SHAPES = REPO / "tests" / "shapes"
-STATEMENT = "https://w3id.org/positions/id/stmt-kosachev-west-shaped-situation"
+STATEMENT = "https://w3id.org/positions/id/stmt-kosachev-no-violation-of-agreements"
 
 HEAD = """\
 @prefix kb: <https://w3id.org/positions/id/> .
@@ -63,16 +63,16 @@ def test_add_to_the_server_lands_whole_and_once(pushed, server: str) -> None:
     before = _count(store, graph)
     result = _add(base, store, graph, EXAMPLE)
     assert result.exit_code == 0, result.output
-    assert "Added 10 facts (12 triples): 1 new node" in result.output
+    assert "Added 11 facts (13 triples): 1 new node" in result.output
     assert f"to graph <{graph}>" in result.output
-    assert _count(store, graph) == before + 12
+    assert _count(store, graph) == before + 13
     assert _has_statement(server, graph)
     # data/ is not touched: the server holds this base
     assert STATEMENT not in (base / "data" / "statements.ttl").read_text(encoding="utf-8")
     again = _add(base, store, graph, EXAMPLE)
     assert again.exit_code == 0, again.output
     assert "Nothing to add" in again.output
-    assert _count(store, graph) == before + 12  # the evidence was not added a second time
+    assert _count(store, graph) == before + 13  # the evidence was not added a second time
 
 
 def test_the_server_gives_the_same_plan_as_the_local_files(pushed) -> None:
