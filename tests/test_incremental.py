@@ -61,7 +61,7 @@ kb:stmt-test-good a pos:Statement ;
     pos:stance stance:insists ; pos:target kb:demand-no-nato-enlargement ;
     pos:notAfter "2022-01-18"^^xsd:date ;
     pos:evidence [ pos:source kb:source-000 ;
-        pos:excerpt "GEOFOR: Currently, the Russian leadership" ] .
+        pos:paraphrase "GEOFOR: Currently, the Russian leadership" ] .
 """,
         encoding="utf-8",
     )
