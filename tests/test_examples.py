@@ -124,6 +124,12 @@ FILES = {
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
         "pos:Party rdfs:subClassOf pos:Statement .\n"
     ),
+    "sent.ttl": (  # the amend of docs/adding.md: the promised US response, sent
+        "@prefix kb: <https://w3id.org/positions/id/> .\n"
+        "@prefix pos: <https://w3id.org/positions/vocab#> .\n"
+        "@prefix status: <https://w3id.org/positions/vocab/status/> .\n"
+        "kb:us-written-response pos:documentStatus status:sent .\n"
+    ),
     "conflict.ttl": (
         "@prefix kb: <https://w3id.org/positions/id/> .\n"
         "@prefix pos: <https://w3id.org/positions/vocab#> .\n"
@@ -158,7 +164,10 @@ CSV_FILES = {
 # What the text says an example does, where it is not "exits 0".
 EXITS = {"ASK: prints false, exits 1": 1}
 SHELL = re.compile(r"[|>$~&;()]")
-WRITERS = {"add", "import", "fmt"}
+WRITERS = {"add", "import", "fmt", "amend", "retract", "init"}
+# Nodes the texts leave to the reader (kb:stmt-x): one of the base each, that the command
+# can act on (a source whose statements can all go with it under --cascade).
+NODES = {"kb:stmt-x": "kb:stmt-antonov-sanctions-rupture", "kb:source-x": "kb:source-002"}
 
 
 def examples() -> list[Example]:
@@ -198,6 +207,7 @@ def _prepare(folder: Path) -> Path:
     for name in STRICT_FILES:
         (base / name).write_text(_strict_facts(), encoding="utf-8")
     copy_bundled(folder / "home" / "my-base")
+    copy_bundled(base / "my-base")  # positions --kb my-base info
     copy_bundled(base / "path" / "to" / "base")
     return base
 
@@ -225,10 +235,14 @@ def test_example_runs(
     if "127.0.0.1:7878" in text:  # only these need the server (and skip without it)
         text = text.replace("127.0.0.1:7878", request.getfixturevalue("oxigraph"))
     text = text.replace("/srv/positions/", "srv-")
+    for placeholder, node in NODES.items():
+        text = text.replace(placeholder, node)
     words = _words(dataclasses.replace(example, text=text))
     command = _command(words)
     dry = "--dry-run" in words or "--check" in words
     base = _prepare(tmp_path) if command in WRITERS and not dry else shared_base
+    if command == "init":  # positions init my-base: into a folder that is not there yet
+        shutil.rmtree(base / words[-1], ignore_errors=True)
     for name, content in (("statements.csv", CSV_FILES.get(example.where)),):
         if content is not None:
             (base / name).write_text(content + "\n", encoding="utf-8")
