@@ -247,9 +247,13 @@ class KnowledgeBase(LocalBase):
         *,
         strict: bool = False,
         whole: bool = False,
+        engine: str = "pyshacl-turbo",
     ) -> Report:
         """Validate the base, or ``files`` in its context (only what they reach,
         unless ``whole``), against the shapes and the checks beyond SHACL Core.
+
+        ``engine``: ``"pyshacl-turbo"`` (the default) or ``"pyshacl"``, the
+        reference (slower; the same problems: docs/validation.md).
 
         With :attr:`endpoint`, ``files`` are validated against the server's data.
         """
@@ -278,7 +282,7 @@ class KnowledgeBase(LocalBase):
             )
         from positions.checking.validate import validate
 
-        return validate(self, files or None, strict=strict, incremental=not whole)
+        return validate(self, files or None, strict=strict, incremental=not whole, engine=engine)
 
     def add(
         self,

@@ -52,7 +52,13 @@ import pyoxigraph as ox
 from positions.checking.checks import check_problems
 from positions.checking.locate import Concern, Locator
 from positions.checking.report import SH, Report, distinct
-from positions.checking.shacl import RdflibTerms, shacl_problems, to_graph
+from positions.checking.shacl import (
+    DEFAULT_ENGINE,
+    RdflibTerms,
+    run_shacl,
+    shacl_problems,
+    to_graph,
+)
 from positions.checking.sources import SourceFile, display_name, distinct_new_files
 from positions.rdf.namespaces import PREFIXES
 
@@ -106,11 +112,13 @@ def validate_new(
     *,
     strict: bool = False,
     store: QuadSource | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Report:
     """Validate ``files`` against the part of the base they touch (see the module).
 
     The base's triples come from ``store`` (default: ``kb.store``); the ontology
-    and the shapes always come from ``kb``'s files.
+    and the shapes always come from ``kb``'s files.  ``engine`` is the SHACL
+    engine, as for whole-base validation (the same one by default).
     """
     from rdflib import URIRef
 
@@ -125,7 +133,7 @@ def validate_new(
     ontology = [SourceFile.read(p, kb.relative(p)) for p in kb.layout.ontology_files()]
     data = to_graph([*new, *base, *ontology])
     focus = _focus_nodes(new_quads, shapes)
-    results = _run_shacl(data, shapes, focus)
+    results = _run_shacl(data, shapes, focus, engine)
 
     locator = Locator(new + base + ontology, data)
     found = list(shacl_problems(results, shapes, data, locator))
@@ -277,8 +285,8 @@ def _focus_nodes(new: list[ox.Quad], shapes: object) -> list:
     return sorted((convert(n) for n in nodes), key=str)
 
 
-def _run_shacl(data: object, shapes: object, focus: list) -> object:
-    """pyshacl on the extract, with the shapes aimed at ``focus``; only their results kept.
+def _run_shacl(data: object, shapes: object, focus: list, engine: str = DEFAULT_ENGINE) -> object:
+    """``engine`` on the extract, with the shapes aimed at ``focus``; only their results kept.
 
     The shapes' targets are replaced by ``sh:targetNode`` for the new nodes they
     select (:func:`_aimed_at`), so pyshacl validates the new nodes only and not
@@ -288,18 +296,10 @@ def _run_shacl(data: object, shapes: object, focus: list) -> object:
     nested shapes of ``sh:or`` and ``sh:qualifiedValueShape`` (shapes:Statement's
     target-scope rule).  Results about other nodes are dropped all the same.
     """
-    import pyshacl
     from rdflib import Namespace
 
     sh = Namespace(SH)
-    _conforms, results, _text = pyshacl.validate(
-        data,
-        shacl_graph=_aimed_at(shapes, data, focus),
-        inference="none",
-        advanced=False,
-        allow_warnings=True,
-        meta_shacl=False,
-    )
+    results = run_shacl(data, _aimed_at(shapes, data, focus), engine)  # type: ignore[arg-type]
     wanted = set(focus)
     for result in list(results.subjects(sh.resultSeverity, None)):
         if results.value(result, sh.focusNode) not in wanted:
