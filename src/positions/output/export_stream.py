@@ -1,0 +1,154 @@
+"""Export a large base at the speed of its store: pyoxigraph's own serialisers, graph by graph.
+
+The writers of :mod:`positions.output.export` build every triple as a Python
+object, label blank nodes from their content and sort; at a million statements
+(15 million triples) that is most of an hour.  Here pyoxigraph dumps each
+graph of the store as N-Triples (in Rust); only the lines that hold a blank node
+are read in Python, to give their nodes the same content-derived labels the
+small-base writers give (:func:`positions.rdf.turtle.blank_node_labels`, salted
+by the graph's name for N-Quads as there).  Then:
+
+* N-Triples and N-Quads: the lines, sorted and unique as bytes (the same bytes
+  as :func:`positions.output.export.write_ntriples` and ``write_nquads``);
+* Turtle and TriG of a large base: those sorted lines parsed back by
+  pyoxigraph and written by its own Turtle or TriG serialiser, with the
+  base's prefixes (deterministic, but laid out by pyoxigraph: blank nodes by
+  label, not inline; a small base keeps the canonical writer of
+  :mod:`positions.rdf.turtle`).
+
+``progress(graph, size)`` is called after each graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from positions.rdf import rdfio
+from positions.rdf.namespaces import PREFIXES
+from positions.rdf.turtle import blank_node_labels
+
+if TYPE_CHECKING:
+    from positions.base.local import LocalBase
+
+Progress = Callable[[str, int], None]
+
+
+def stream_export(
+    kb: LocalBase,
+    fmt: str,
+    out: IO[bytes],
+    graphs: list[tuple[str, ox.NamedNode]],
+    shapes: list[Path],
+    description: list[ox.Triple] | None,
+    header: str,
+) -> None:
+    """Write ``graphs`` of the store (name, graph), the ``shapes`` files and the
+    ``description`` (default graph) to ``out`` in ``fmt`` (nt, nquads, turtle, trig)."""
+    from positions.progress import ByteProgress
+
+    quads = fmt in ("nquads", "trig")
+    parts: list[list[bytes]] = []
+    if description is not None:
+        dumped = ox.serialize(description, format=ox.RdfFormat.N_TRIPLES)
+        parts.append(dumped.splitlines(keepends=True))
+    sizes = {name: _size(kb.root / name) for name, _graph in graphs}
+    with ByteProgress(sum(sizes.values()), f"exporting {fmt}") as progress:
+        for name, graph in graphs:
+            salt = graph.value if quads else ""
+            parts.append(graph_lines(kb.store, graph, salt=salt, quad=quads))
+            progress(name, sizes[name])
+    for path in shapes:  # shapes are not in the store: queries do not see them
+        graph = rdfio.graph_iri(kb.relative(path))
+        dumped = ox.serialize(
+            [q.triple for q in rdfio.read_rdf(path, graph)], format=ox.RdfFormat.N_TRIPLES
+        )
+        if quads:
+            parts.append(relabelled_lines(dumped, salt=graph.value, graph=graph))
+        else:
+            parts.append(relabelled_lines(dumped))
+    if fmt == "trig":  # graph by graph, each sorted: one block per graph
+        write_trig_from_lines(out, [line for p in parts for line in sorted_unique(p)], header)
+        return
+    lines = sorted_unique(line for part in parts for line in part)
+    parts.clear()
+    if fmt == "turtle":
+        write_turtle_from_lines(out, lines, header)
+    else:
+        write_lines(out, lines)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # the inferred graph has no file
+        return 0
+
+
+def graph_lines(
+    store: ox.Store, graph: ox.NamedNode, *, salt: str = "", quad: bool = False
+) -> list[bytes]:
+    """One graph of the store as N-Triples (or N-Quads) lines, blank nodes relabelled."""
+    dumped = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+    return relabelled_lines(dumped, salt=salt, graph=graph if quad else None)
+
+
+def relabelled_lines(
+    dumped: bytes, *, salt: str = "", graph: ox.NamedNode | None = None
+) -> list[bytes]:
+    """N-Triples ``dumped`` as lines, blank nodes labelled from their content.
+
+    With ``graph``, each line is an N-Quads line in that graph.
+    """
+    lines = dumped.splitlines(keepends=True)
+    plain = [line for line in lines if b"_:" not in line]
+    blank = [line for line in lines if b"_:" in line]
+    if blank:
+        # A "_:" may also sit inside a literal or an IRI: such a line is parsed
+        # and relabelled like the others (relabelling changes only blank nodes).
+        triples = list(ox.parse(b"".join(blank), format=ox.RdfFormat.N_TRIPLES))
+        labels = blank_node_labels(triples, salt=salt)
+        nodes = {b: ox.BlankNode(label) for b, label in labels.items()}
+
+        def swap(term: object) -> object:
+            return nodes.get(term, term) if isinstance(term, ox.BlankNode) else term
+
+        relabelled = [
+            ox.Triple(swap(t.subject), t.predicate, swap(t.object))  # type: ignore[arg-type]
+            for t in triples
+        ]
+        plain += ox.serialize(relabelled, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
+    if graph is None:
+        return plain
+    suffix = b" " + str(graph).encode("utf-8") + b" .\n"
+    return [line[: line.rindex(b" .")] + suffix for line in plain]
+
+
+def sorted_unique(lines: Iterable[bytes]) -> list[bytes]:
+    return sorted(set(lines))
+
+
+def write_lines(out: IO[bytes], lines: list[bytes], chunk: int = 65536) -> None:
+    for start in range(0, len(lines), chunk):
+        out.write(b"".join(lines[start : start + chunk]))
+
+
+def write_turtle_from_lines(out: IO[bytes], lines: list[bytes], header: str) -> None:
+    """Sorted N-Triples ``lines`` as Turtle by pyoxigraph's serialiser, with the prefixes."""
+    out.write(_comment(header))
+    triples = ox.parse(b"".join(lines), format=ox.RdfFormat.N_TRIPLES)
+    ox.serialize(triples, out, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+
+
+def write_trig_from_lines(out: IO[bytes], lines: list[bytes], header: str) -> None:
+    """Sorted N-Quads ``lines`` as TriG by pyoxigraph's serialiser, with the prefixes."""
+    out.write(_comment(header))
+    quads = ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS)
+    ox.serialize(quads, out, format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+
+
+def _comment(header: str) -> bytes:
+    return "".join(f"# {line}\n" for line in header.splitlines()).encode("utf-8") + b"\n"
