@@ -1,15 +1,14 @@
 """Export a large base at the speed of its store: pyoxigraph's own serialisers, graph by graph.
 
 The writers of :mod:`positions.output.export` build every triple as a Python
-object, label blank nodes from their content and sort; at a million statements
-(15 million triples) that is most of an hour.  Here pyoxigraph dumps each
+object, label blank nodes by rendering them as Turtle, and sort (about two
+minutes for a 30,000-statement base, issue 21).  Here pyoxigraph dumps each
 graph of the store as N-Triples (in Rust); only the lines that hold a blank node
-are read in Python, to give their nodes the same content-derived labels the
-small-base writers give (:func:`positions.rdf.turtle.blank_node_labels`, salted
-by the graph's name for N-Quads as there).  Then:
+are read in Python, to label their nodes from their content and referrer
+(:func:`labels`, salted by the graph's name for N-Quads), so that the same base
+gives the same bytes however its store was built.  Then:
 
-* N-Triples and N-Quads: the lines, sorted and unique as bytes (the same bytes
-  as :func:`positions.output.export.write_ntriples` and ``write_nquads``);
+* N-Triples and N-Quads: the lines, sorted and unique as bytes;
 * Turtle and TriG of a large base: those sorted lines parsed back by
   pyoxigraph and written by its own Turtle or TriG serialiser, with the
   base's prefixes (deterministic, but laid out by pyoxigraph: blank nodes by
@@ -21,6 +20,7 @@ by the graph's name for N-Quads as there).  Then:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -29,7 +29,6 @@ import pyoxigraph as ox
 
 from positions.rdf import rdfio
 from positions.rdf.namespaces import PREFIXES
-from positions.rdf.turtle import blank_node_labels
 
 if TYPE_CHECKING:
     from positions.base.local import LocalBase
@@ -99,7 +98,7 @@ def graph_lines(
 def relabelled_lines(
     dumped: bytes, *, salt: str = "", graph: ox.NamedNode | None = None
 ) -> list[bytes]:
-    """N-Triples ``dumped`` as lines, blank nodes labelled from their content.
+    """N-Triples ``dumped`` as lines, blank nodes labelled from their content (:func:`labels`).
 
     With ``graph``, each line is an N-Quads line in that graph.
     """
@@ -108,10 +107,9 @@ def relabelled_lines(
     blank = [line for line in lines if b"_:" in line]
     if blank:
         # A "_:" may also sit inside a literal or an IRI: such a line is parsed
-        # and relabelled like the others (relabelling changes only blank nodes).
+        # and written again like the others (only blank nodes change).
         triples = list(ox.parse(b"".join(blank), format=ox.RdfFormat.N_TRIPLES))
-        labels = blank_node_labels(triples, salt=salt)
-        nodes = {b: ox.BlankNode(label) for b, label in labels.items()}
+        nodes = {b: ox.BlankNode(label) for b, label in labels(triples, salt).items()}
 
         def swap(term: object) -> object:
             return nodes.get(term, term) if isinstance(term, ox.BlankNode) else term
@@ -125,6 +123,72 @@ def relabelled_lines(
         return plain
     suffix = b" " + str(graph).encode("utf-8") + b" .\n"
     return [line[: line.rindex(b" .")] + suffix for line in plain]
+
+
+def labels(triples: list[ox.Triple], salt: str = "") -> dict[ox.BlankNode, str]:
+    """A label for each blank node of ``triples``, from what it says and who points to it.
+
+    A node's content is its predicates and objects in N-Triples form, sorted,
+    with a blank object replaced by that node's own content (a cycle by a
+    mark); its label hashes the salt, the node that links to it (the least of
+    its referrers, in N-Triples form, or nothing) with the predicate, and its
+    content.  Nodes with the same label are interchangeable (the same content
+    under the same link) and are numbered in turn.  Unlike
+    :func:`positions.rdf.turtle.blank_node_labels`, nothing is rendered as
+    Turtle: a few string operations per triple, so that a large base's
+    evidence and periods cost little beside the dump.
+    """
+    content: dict[ox.BlankNode, list[tuple[str, object]]] = {}
+    referrers: dict[ox.BlankNode, list[tuple[object, str]]] = {}
+    for t in triples:
+        if isinstance(t.subject, ox.BlankNode):
+            content.setdefault(t.subject, []).append((str(t.predicate), t.object))
+        if isinstance(t.object, ox.BlankNode):
+            referrers.setdefault(t.object, []).append((t.subject, str(t.predicate)))
+    digests: dict[ox.BlankNode, str] = {}
+
+    def digest(node: ox.BlankNode, visiting: frozenset = frozenset()) -> str:
+        if node in digests:
+            return digests[node]
+        if node in visiting:
+            return "(cycle)"
+        inner = visiting | {node}
+        parts = sorted(
+            f"{p} {digest(o, inner) if isinstance(o, ox.BlankNode) else o}"
+            for p, o in content.get(node, [])
+        )
+        digests[node] = _hash("\n".join(parts))
+        return digests[node]
+
+    # Top down: a node is labelled after the blank nodes that link to it, so that
+    # the link names the parent's label (identical siblings' children follow them).
+    found: dict[ox.BlankNode, str] = {}
+    pending = set(content) | set(referrers)
+    while pending:
+        ready = [
+            n
+            for n in pending
+            if all(not isinstance(h, ox.BlankNode) or h in found for h, _ in referrers.get(n, []))
+        ]
+        if not ready:  # a cycle of blank nodes: its nodes are named by content alone
+            ready = list(pending)
+        keys: dict[str, list[ox.BlankNode]] = {}
+        for node in ready:
+            links = [
+                f"{found.get(h, '') if isinstance(h, ox.BlankNode) else h} {p}"
+                for h, p in referrers.get(node, [])
+            ]
+            key = _hash(f"{salt}\n{min(links, default='')}\n{digest(node)}")
+            keys.setdefault(key, []).append(node)
+        for key, same in keys.items():
+            for index, node in enumerate(same):
+                found[node] = "b" + _hash(f"{key}\n{index}")[:16]
+        pending.difference_update(ready)
+    return found
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def sorted_unique(lines: Iterable[bytes]) -> list[bytes]:
