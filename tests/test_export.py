@@ -459,3 +459,18 @@ def test_closure_without_an_inferred_graph_says_so(kb: KnowledgeBase) -> None:
     assert result.exit_code == 0
     assert "no inferred graph" in result.stderr and "--closure adds nothing" in result.stderr
     assert result.stdout_bytes == export(kb, Format.nquads)
+
+
+@pytest.mark.parametrize("root", [FIXTURE, REPO])
+def test_the_streamed_description_counts_what_the_store_counts(root: Path) -> None:
+    from positions.output.export_stream import FactCounter, graph_lines
+
+    kb = KnowledgeBase.open(root)
+    counter = FactCounter()
+    for path in kb.layout.data_files():
+        counter.add(graph_lines(kb.store, ox.NamedNode(rdfio_graph(kb, path))))
+    assert describe_dataset(kb, facts=counter.facts()) == describe_dataset(kb)
+
+
+def rdfio_graph(kb: KnowledgeBase, path: Path) -> str:
+    return "https://w3id.org/positions/graph/" + kb.relative(path)

@@ -156,10 +156,13 @@ def write_export(
             kb, include_ontology=include_ontology, include_inferred=include_inferred
         )
         shapes = kb.layout.shapes_files() if include_shapes else []
-        description = (
-            describe_dataset(kb, sparql_endpoint=sparql_endpoint) if include_description else None
-        )
-        stream_export(kb, fmt.value, out, chosen, shapes, description, HEADER)
+        describe = None
+        if include_description:
+
+            def describe(facts: DataFacts) -> list[ox.Triple]:
+                return describe_dataset(kb, sparql_endpoint=sparql_endpoint, facts=facts)
+
+        stream_export(kb, fmt.value, out, chosen, shapes, describe, HEADER)
         return
     graphs = collect_graphs(
         kb,
@@ -213,15 +216,18 @@ def collect_graphs(
 # -- the dataset description -----------------------------------------------------------
 
 
-def describe_dataset(kb: LocalBase, *, sparql_endpoint: str | None = None) -> list[ox.Triple]:
+def describe_dataset(
+    kb: LocalBase, *, sparql_endpoint: str | None = None, facts: DataFacts | None = None
+) -> list[ox.Triple]:
     """A VoID and DCAT description of the data of ``kb``, for others to find and cite it.
 
     Counts are over the files of ``data/``.  The date is the newest
     ``dcterms:modified`` of an ``owl:Ontology`` in ``ontology/`` (absent if none):
     a date read from the clock or from file times would change the bytes of
-    every export.
+    every export.  ``facts``: the figures, when the caller has counted them
+    (:func:`positions.output.export_stream.facts_from_lines`); else the store does.
     """
-    facts = _data_facts(kb)
+    facts = facts if facts is not None else _data_facts(kb)
     ds = DATASET
     out = [
         ox.Triple(ds, RDF_TYPE, ox.NamedNode(VOID + "Dataset")),

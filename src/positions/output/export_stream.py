@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -42,24 +42,28 @@ def stream_export(
     out: IO[bytes],
     graphs: list[tuple[str, ox.NamedNode]],
     shapes: list[Path],
-    description: list[ox.Triple] | None,
+    describe: Callable[[Any], list[ox.Triple]] | None,
     header: str,
 ) -> None:
     """Write ``graphs`` of the store (name, graph), the ``shapes`` files and the
-    ``description`` (default graph) to ``out`` in ``fmt`` (nt, nquads, turtle, trig)."""
+    description (``describe(facts)``, in the default graph, counted here from the
+    lines of the ``data/`` graphs) to ``out`` in ``fmt`` (nt, nquads, turtle, trig)."""
     from positions.progress import ByteProgress
 
     quads = fmt in ("nquads", "trig")
     parts: list[list[bytes]] = []
-    if description is not None:
-        dumped = ox.serialize(description, format=ox.RdfFormat.N_TRIPLES)
-        parts.append(dumped.splitlines(keepends=True))
+    counter = FactCounter()
     sizes = {name: _size(kb.root / name) for name, _graph in graphs}
     with ByteProgress(sum(sizes.values()), f"exporting {fmt}") as progress:
         for name, graph in graphs:
-            salt = graph.value if quads else ""
-            parts.append(graph_lines(kb.store, graph, salt=salt, quad=quads))
+            lines = graph_lines(kb.store, graph, salt=graph.value if quads else "")
+            if name.startswith("data/"):
+                counter.add(lines)
+            parts.append(in_graph(lines, graph) if quads else lines)
             progress(name, sizes[name])
+    if describe is not None:
+        dumped = ox.serialize(describe(counter.facts()), format=ox.RdfFormat.N_TRIPLES)
+        parts.insert(0, dumped.splitlines(keepends=True))
     for path in shapes:  # shapes are not in the store: queries do not see them
         graph = rdfio.graph_iri(kb.relative(path))
         dumped = ox.serialize(
@@ -87,12 +91,69 @@ def _size(path: Path) -> int:
         return 0
 
 
-def graph_lines(
-    store: ox.Store, graph: ox.NamedNode, *, salt: str = "", quad: bool = False
-) -> list[bytes]:
-    """One graph of the store as N-Triples (or N-Quads) lines, blank nodes relabelled."""
+def graph_lines(store: ox.Store, graph: ox.NamedNode, *, salt: str = "") -> list[bytes]:
+    """One graph of the store as N-Triples lines, blank nodes relabelled."""
     dumped = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-    return relabelled_lines(dumped, salt=salt, graph=graph if quad else None)
+    return relabelled_lines(dumped, salt=salt)
+
+
+def in_graph(lines: list[bytes], graph: ox.NamedNode) -> list[bytes]:
+    """N-Triples lines as N-Quads lines in ``graph``."""
+    suffix = b" " + str(graph).encode("utf-8") + b" .\n"
+    return [line[: line.rindex(b" .")] + suffix for line in lines]
+
+
+RDF_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+class FactCounter:
+    """The figures of the dataset description, counted from the data graphs' lines as
+    :func:`positions.output.export.describe_dataset` has the store count them (the
+    same figures: tests/test_export.py): distinct triples (a blank node of one file is
+    never one of another's), named subjects, predicates and classes, and the least
+    subject of the data namespace of each class."""
+
+    def __init__(self) -> None:
+        from positions.rdf.namespaces import DATA
+
+        self.data = ("<" + DATA).encode("utf-8")
+        self.plain: set[bytes] = set()
+        self.blank = 0
+        self.subjects: set[bytes] = set()
+        self.terms: set[bytes] = set()
+        self.first: dict[bytes, bytes] = {}
+
+    def add(self, lines: list[bytes]) -> None:
+        for line in lines:
+            subject, predicate, rest = line.split(b" ", 2)
+            if subject.startswith(b"_:") or rest.startswith(b"_:"):
+                self.blank += 1
+            else:
+                self.plain.add(line)
+            if subject.startswith(b"<"):
+                self.subjects.add(subject)
+            self.terms.add(predicate)
+            if predicate == RDF_TYPE:
+                kind = rest[: rest.rindex(b" .")]
+                self.terms.add(kind)
+                if subject.startswith(self.data) and subject < self.first.get(kind, b"\xff"):
+                    self.first[kind] = subject
+
+    def facts(self) -> Any:
+        from positions.output.export import DataFacts
+        from positions.rdf.namespaces import DATA
+
+        terms = {t[1:-1].decode("utf-8") for t in self.terms if t.startswith(b"<")}
+        found = {
+            ns for ns in PREFIXES.values() if ns != DATA and any(t.startswith(ns) for t in terms)
+        }
+        examples = {s[1:-1].decode("utf-8") for s in self.first.values()}
+        return DataFacts(
+            triples=len(self.plain) + self.blank,
+            entities=len(self.subjects),
+            vocabularies=[ox.NamedNode(ns) for ns in sorted(found)],
+            examples=[ox.NamedNode(iri) for iri in sorted(examples)],
+        )
 
 
 def relabelled_lines(
