@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from positions.base.layout import LARGE_BASE_BYTES
 from positions.errors import FileSystemError, UsageError
+from positions.output.export_stream import DataFacts
 from positions.rdf import rdfio
 from positions.rdf.namespaces import DATA, PREFIXES
 from positions.rdf.turtle import blank_node_labels, serialize_trig, serialize_turtle
@@ -271,17 +272,6 @@ def _iri(value: str) -> ox.NamedNode:
         return ox.NamedNode(value)
     except ValueError as error:
         raise UsageError(f"--sparql-endpoint {value!r} is not a valid IRI: {error}") from None
-
-
-@dataclass(frozen=True)
-class DataFacts:
-    """What the description counts in the data files: distinct triples, named subjects,
-    the namespaces of the terms used, and the first resource of each class."""
-
-    triples: int
-    entities: int
-    vocabularies: list[ox.NamedNode]
-    examples: list[ox.NamedNode]
 
 
 def _data_facts(kb: LocalBase) -> DataFacts:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -106,6 +107,17 @@ def in_graph(lines: list[bytes], graph: ox.NamedNode) -> list[bytes]:
 RDF_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
+@dataclass(frozen=True)
+class DataFacts:
+    """What the description counts in the data files: distinct triples, named subjects,
+    the namespaces of the terms used, and the first resource of each class."""
+
+    triples: int
+    entities: int
+    vocabularies: list[ox.NamedNode]
+    examples: list[ox.NamedNode]
+
+
 class FactCounter:
     """The figures of the dataset description, counted from the data graphs' lines as
     :func:`positions.output.export.describe_dataset` has the store count them (the
@@ -139,8 +151,7 @@ class FactCounter:
                 if subject.startswith(self.data) and subject < self.first.get(kind, b"\xff"):
                     self.first[kind] = subject
 
-    def facts(self) -> Any:
-        from positions.output.export import DataFacts
+    def facts(self) -> DataFacts:
         from positions.rdf.namespaces import DATA
 
         terms = {t[1:-1].decode("utf-8") for t in self.terms if t.startswith(b"<")}
