@@ -174,3 +174,14 @@ def test_files_given_give_the_same_problems_with_either_engine(base: Path, fixtu
     reference = validate(kb, new, engine="pyshacl")
     turbo = validate(KnowledgeBase.open(base), new)
     assert reference.problems and keys(turbo.problems) == keys(reference.problems)
+
+
+def test_the_command_takes_either_engine_and_prints_the_same_report(base: Path) -> None:
+    from support import cli
+
+    default = cli("--kb", str(base), "validate", "-f", "json")
+    reference = cli("--kb", str(base), "validate", "-f", "json", "--engine", "pyshacl")
+    assert default.exit_code == reference.exit_code == 0
+    assert default.stdout == reference.stdout and '"warnings": 45' in default.stdout
+    unknown = cli("--kb", str(base), "validate", "--engine", "jena")
+    assert unknown.exit_code == 2 and "pyshacl-turbo" in unknown.output
