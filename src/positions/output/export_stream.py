@@ -175,6 +175,8 @@ def relabelled_lines(
     With ``graph``, each line is an N-Quads line in that graph.
     """
     lines = dumped.splitlines(keepends=True)
+    if b"_:" not in dumped:  # no blank node (the ontology, most files of people)
+        return lines if graph is None else in_graph(lines, graph)
     plain = [line for line in lines if b"_:" not in line]
     blank = [line for line in lines if b"_:" in line]
     if blank:
@@ -191,10 +193,7 @@ def relabelled_lines(
             for t in triples
         ]
         plain += ox.serialize(relabelled, format=ox.RdfFormat.N_TRIPLES).splitlines(keepends=True)
-    if graph is None:
-        return plain
-    suffix = b" " + str(graph).encode("utf-8") + b" .\n"
-    return [line[: line.rindex(b" .")] + suffix for line in plain]
+    return plain if graph is None else in_graph(plain, graph)
 
 
 def labels(triples: list[ox.Triple], salt: str = "") -> dict[ox.BlankNode, str]:
