@@ -221,7 +221,7 @@ elif engine == "shifty":
 read = time.perf_counter()
 cpu = time.process_time()
 if engine == "pyshacl":
-    results = shacl.run_shacl(data, shapes)
+    results = shacl.run_shacl(data, shapes, "pyshacl")
 elif engine.startswith("turbo"):
     import pyshacl_turbo
     _, results, _ = pyshacl_turbo.validate(data, shacl_graph=shapes, inference="none",
