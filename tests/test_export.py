@@ -394,3 +394,83 @@ def test_backslashes_and_line_breaks_in_quotes_survive_every_format(
     exported = export(base, fmt, include_ontology=False, include_description=False)
     parsed = list(ox.parse(exported, format=PYOXIGRAPH_FORMATS.get(fmt, ox.RdfFormat.JSON_LD)))
     assert sorted(q.object.value for q in parsed) == sorted(values)
+
+
+# -- issue 21: the store's own serialisers, the user's umask, --closure ----------------
+
+
+def test_a_file_is_written_with_the_users_umask(kb: KnowledgeBase, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "out.nt"
+        assert run("-f", "nt", "-o", str(target)).exit_code == 0
+        assert target.stat().st_mode & 0o777 == 0o644  # was 0600, a temporary file's mode
+        os.umask(0o027)
+        run("-f", "nt", "-o", str(target))
+        assert target.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("fmt", [Format.turtle, Format.trig])
+def test_a_large_base_is_written_by_pyoxigraph_with_the_same_quads(
+    kb: KnowledgeBase, fmt: Format, monkeypatch
+) -> None:
+    small = export(kb, fmt, include_shapes=True)
+    monkeypatch.setattr(export_module, "LARGE_BASE_BYTES", 0)  # every base is large now
+    streamed = export(kb, fmt, include_shapes=True)
+    assert streamed != small  # pyoxigraph's layout, not the canonical writer's
+    assert streamed == export(KnowledgeBase.open(FIXTURE), fmt, include_shapes=True)
+    assert streamed.startswith(b"# Exported by positions")
+    a, b = (rdflib.Dataset() for _ in range(2))
+    a.parse(data=small, format="trig")
+    b.parse(data=streamed, format="trig")
+    assert len(a) == len(b)
+    for graph in a.graphs():
+        assert isomorphic(graph, b.graph(graph.identifier))
+
+
+INFERRED = ox.NamedNode("https://w3id.org/positions/graph/inferred")
+
+
+@pytest.mark.parametrize("fmt", [Format.nquads, Format.trig, Format.nt, Format.turtle])
+def test_closure_adds_the_inferred_graph(kb: KnowledgeBase, fmt: Format) -> None:
+    without = export(kb, fmt)
+    assert export(kb, fmt, include_inferred=True) == without  # no such graph: nothing added
+    assert not kb.has_inferred_graph()
+    inferred = ox.Quad(
+        ox.NamedNode("https://w3id.org/positions/id/russia"),
+        ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        ox.NamedNode("https://w3id.org/positions/vocab#InferredOnly"),
+        INFERRED,
+    )
+    kb.store.add(inferred)
+    assert kb.has_inferred_graph()
+    assert export(kb, fmt) == without  # left out unless asked
+    quads = parse_back(fmt, export(kb, fmt, include_inferred=True))
+    found = [q for q in quads if q.object == inferred.object]
+    assert len(found) == 1
+    if fmt in QUAD_FORMATS:
+        assert found[0].graph_name == INFERRED
+
+
+def test_closure_without_an_inferred_graph_says_so(kb: KnowledgeBase) -> None:
+    result = run("-f", "nquads", "--closure")
+    assert result.exit_code == 0
+    assert "no inferred graph" in result.stderr and "--closure adds nothing" in result.stderr
+    assert result.stdout_bytes == export(kb, Format.nquads)
+
+
+@pytest.mark.parametrize("root", [FIXTURE, REPO])
+def test_the_streamed_description_counts_what_the_store_counts(root: Path) -> None:
+    from positions.output.export_stream import FactCounter, graph_lines
+
+    kb = KnowledgeBase.open(root)
+    counter = FactCounter()
+    for path in kb.layout.data_files():
+        counter.add(graph_lines(kb.store, ox.NamedNode(rdfio_graph(kb, path))))
+    assert describe_dataset(kb, facts=counter.facts()) == describe_dataset(kb)
+
+
+def rdfio_graph(kb: KnowledgeBase, path: Path) -> str:
+    return "https://w3id.org/positions/graph/" + kb.relative(path)

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar
 
 from positions.base.layout import find_base
 from positions.base.local import LocalBase
@@ -299,9 +299,13 @@ class KnowledgeBase(LocalBase):
         *,
         strict: bool = False,
         whole: bool = False,
+        engine: str = "pyshacl-turbo",
     ) -> Report:
         """Validate the base, or ``files`` in its context (only what they reach,
         unless ``whole``), against the shapes and the checks beyond SHACL Core.
+
+        ``engine``: ``"pyshacl-turbo"`` (the default) or ``"pyshacl"``, the
+        reference (slower; the same problems: docs/validation.md).
 
         With :attr:`endpoint`, ``files`` are validated against the server's data.
         """
@@ -330,7 +334,7 @@ class KnowledgeBase(LocalBase):
             )
         from positions.checking.validate import validate
 
-        return validate(self, files or None, strict=strict, incremental=not whole)
+        return validate(self, files or None, strict=strict, incremental=not whole, engine=engine)
 
     def add(
         self,
@@ -477,31 +481,73 @@ class KnowledgeBase(LocalBase):
         include_shapes: bool = False,
         include_description: bool = True,
         sparql_endpoint: str | None = None,
+        include_inferred: bool = False,
     ) -> bytes:
         """The base in an RDF format (turtle, nt, trig, nquads, jsonld, rdfxml), with
         its VoID/DCAT description; written atomically to ``output`` when given
-        (never inside the base's own folders)."""
+        (never inside the base's own folders).  ``include_inferred`` adds the
+        graph of inferred triples (``https://w3id.org/positions/graph/inferred``)
+        if the store has one (:meth:`has_inferred_graph`).  For a large base,
+        :meth:`write_export` streams instead of holding the bytes."""
+        import io
+
+        if output is not None:
+            self.write_export(fmt, output=output, include_ontology=include_ontology,
+                              include_shapes=include_shapes,
+                              include_description=include_description,
+                              sparql_endpoint=sparql_endpoint,
+                              include_inferred=include_inferred)  # fmt: skip
+            return output.read_bytes()
+        buffer = io.BytesIO()
+        self.write_export(fmt, to=buffer, include_ontology=include_ontology,
+                          include_shapes=include_shapes, include_description=include_description,
+                          sparql_endpoint=sparql_endpoint,
+                          include_inferred=include_inferred)  # fmt: skip
+        return buffer.getvalue()
+
+    def write_export(
+        self,
+        fmt: str = "turtle",
+        *,
+        output: Path | None = None,
+        to: BinaryIO | None = None,
+        include_ontology: bool = True,
+        include_shapes: bool = False,
+        include_description: bool = True,
+        sparql_endpoint: str | None = None,
+        include_inferred: bool = False,
+    ) -> None:
+        """Write the export (see :meth:`export`) atomically to the file ``output``, or
+        into the binary stream ``to``, streaming from the store (N-Triples and
+        N-Quads always, Turtle and TriG of a large base) with a bar on a terminal."""
+        from functools import partial
+
         from positions.output.export import (
             Format,
-            export,
             refuse_output_inside_base,
             write_atomically,
+            write_export,
         )
 
         chosen = Format.parse(fmt)
-        if output is not None:
-            refuse_output_inside_base(self, output)
-        content = export(
-            self,
-            chosen,
+        options = dict(
             include_ontology=include_ontology,
             include_shapes=include_shapes,
             include_description=include_description,
             sparql_endpoint=sparql_endpoint,
+            include_inferred=include_inferred,
         )
         if output is not None:
-            write_atomically(output, content)
-        return content
+            refuse_output_inside_base(self, output)
+            write_atomically(output, partial(write_export, self, chosen, **options))
+        elif to is not None:
+            write_export(self, chosen, to, **options)
+
+    def has_inferred_graph(self) -> bool:
+        """Whether the store holds inferred triples (made by RDFS entailment)."""
+        from positions.output.export import has_inferred_graph
+
+        return has_inferred_graph(self)
 
     def report(self, output: Path | None = None) -> str:
         """The HTML report of the base; written to ``output`` (readable by all) when given."""

@@ -57,24 +57,32 @@ def load_checks(folder: Path = CHECKS_DIR) -> list[Check]:
 
 
 def check_problems(
-    files: list[SourceFile], data: Graph, locator: Locator, *, only: list[str] | None = None
+    files: list[SourceFile],
+    data: Graph,
+    locator: Locator,
+    *,
+    only: list[str] | None = None,
+    store: ox.Store | None = None,
 ) -> Iterator[Problem]:
-    """The problems every check finds in the union of ``files``.
+    """The problems every check finds in the union of ``files`` (or of ``store``'s graphs).
 
     With ``only`` (IRIs: the new nodes of :mod:`.incremental`), ``?this`` is bound
     to each of them in turn by a VALUES block.
     """
     if only is not None and not only:
         return
-    store = ox.Store()
-    for source in files:
-        store.extend(source.quads)
+    union = store is not None
+    if store is None:
+        store = ox.Store()
+        for source in files:
+            store.extend(source.quads)
     values = "VALUES ?this { " + " ".join(f"<{iri}>" for iri in only) + " }\n" if only else ""
     for check in load_checks():
         # The VALUES block goes first inside the outer WHERE, so that the engine
         # starts from the new nodes instead of scanning every statement.
         text = check.query.replace("WHERE {", "WHERE {\n" + values, 1) if values else check.query
-        yield from _check_rows(check, store.query(text), data, locator)
+        rows = store.query(text, use_default_graph_as_union=union)
+        yield from _check_rows(check, rows, data, locator)
 
 
 def _check_rows(check: Check, solutions: Any, data: Graph, locator: Locator) -> Iterator[Problem]:

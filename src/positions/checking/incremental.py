@@ -53,7 +53,13 @@ from positions.checking.advice import advise
 from positions.checking.checks import check_problems
 from positions.checking.locate import Concern, Locator
 from positions.checking.report import SH, Report, distinct
-from positions.checking.shacl import RdflibTerms, shacl_problems, to_graph
+from positions.checking.shacl import (
+    DEFAULT_ENGINE,
+    RdflibTerms,
+    run_shacl,
+    shacl_problems,
+    to_graph,
+)
 from positions.checking.sources import SourceFile, display_name, distinct_new_files
 from positions.checking.texts import text_problems
 from positions.rdf.namespaces import PREFIXES
@@ -109,11 +115,13 @@ def validate_new(
     strict: bool = False,
     store: QuadSource | None = None,
     advice: bool | None = None,
+    engine: str = DEFAULT_ENGINE,
 ) -> Report:
     """Validate ``files`` against the part of the base they touch (see the module).
 
     The base's triples come from ``store`` (default: ``kb.store``); the ontology
-    and the shapes always come from ``kb``'s files.  ``advice``
+    and the shapes always come from ``kb``'s files.  ``engine`` is the SHACL
+    engine, as for whole-base validation (the same one by default).  ``advice``
     (:mod:`positions.checking.advice`: duplicates, unknown IRIs, hints) reads the
     local store: by default it is given with ``kb.store``, not with another ``store``.
     """
@@ -130,7 +138,7 @@ def validate_new(
     ontology = [SourceFile.read(p, kb.relative(p)) for p in kb.layout.ontology_files()]
     data = to_graph([*new, *base, *ontology])
     focus = _focus_nodes(new_quads, shapes)
-    results = _run_shacl(data, shapes, focus)
+    results = _run_shacl(data, shapes, focus, engine)
 
     locator = Locator(new + base + ontology, data)
     found = list(shacl_problems(results, shapes, data, locator))
@@ -286,8 +294,8 @@ def _focus_nodes(new: list[ox.Quad], shapes: object) -> list:
     return sorted((convert(n) for n in nodes), key=str)
 
 
-def _run_shacl(data: object, shapes: object, focus: list) -> object:
-    """pyshacl on the extract, with the shapes aimed at ``focus``; only their results kept.
+def _run_shacl(data: object, shapes: object, focus: list, engine: str = DEFAULT_ENGINE) -> object:
+    """``engine`` on the extract, with the shapes aimed at ``focus``; only their results kept.
 
     The shapes' targets are replaced by ``sh:targetNode`` for the new nodes they
     select (:func:`_aimed_at`), so pyshacl validates the new nodes only and not
@@ -297,18 +305,10 @@ def _run_shacl(data: object, shapes: object, focus: list) -> object:
     nested shapes of ``sh:or`` and ``sh:qualifiedValueShape`` (shapes:Statement's
     target-scope rule).  Results about other nodes are dropped all the same.
     """
-    import pyshacl
     from rdflib import Namespace
 
     sh = Namespace(SH)
-    _conforms, results, _text = pyshacl.validate(
-        data,
-        shacl_graph=_aimed_at(shapes, data, focus),
-        inference="none",
-        advanced=False,
-        allow_warnings=True,
-        meta_shacl=False,
-    )
+    results = run_shacl(data, _aimed_at(shapes, data, focus), engine)  # type: ignore[arg-type]
     wanted = set(focus)
     for result in list(results.subjects(sh.resultSeverity, None)):
         if results.value(result, sh.focusNode) not in wanted:

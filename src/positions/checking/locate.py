@@ -56,7 +56,7 @@ class Locator:
         source = self.defining_file(key)
         line = self.find_line(source, named) if source else None
         if source is None:  # defined nowhere: the first file that mentions it
-            source = next((f for f in self.files if key in f.objects), None)
+            source = self.mentioning_file(key)
             line = self.find_line(source, named, mentions=True) if source else None
         shown = term_text(named)
         if trail:
@@ -98,6 +98,10 @@ class Locator:
         """The file that types the node, else the first that uses it as a subject."""
         typed = next((f for f in self.files if key in f.typed_subjects), None)
         return typed or next((f for f in self.files if key in f.subjects), None)
+
+    def mentioning_file(self, key: str) -> SourceFile | None:
+        """The first file that mentions the node as an object."""
+        return next((f for f in self.files if key in f.objects), None)
 
     def _named_holder(self, node: Node) -> tuple[Node, list[str]]:
         """The nearest named node linking to a blank node, and the predicates on the way."""

@@ -8,7 +8,7 @@ plus the SHACL-SPARQL constraint of the core shapes), and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -72,16 +72,63 @@ class RdflibTerms:
         return self._literal(term.value, datatype=self._uri(datatype))
 
 
+def typed_strings(shapes: Graph) -> Graph:
+    """A copy of ``shapes`` whose plain strings are typed ``xsd:string``.
+
+    In RDF 1.1 ``"DEMAND"`` and ``"DEMAND"^^xsd:string`` are one term; rdflib,
+    and pyshacl-turbo's reading of an rdflib shapes graph, keep them apart.
+    Data read from a pyoxigraph store has every string typed, so ``sh:in (
+    "AGREE" ...)`` would refuse every ``pos:ploverCode`` of the store (the 775
+    warnings against pyshacl's 765 at 10k, and 9 false violations on the
+    bundled base).  :func:`to_graph` drops ``xsd:string`` from the data for the
+    same reason; for the store, the shapes are typed instead.
+    """
+    from rdflib import Graph, Literal
+    from rdflib.namespace import XSD
+
+    typed = Graph()
+    for prefix, namespace in shapes.namespaces():
+        typed.bind(prefix, namespace)
+    for subject, predicate, obj in shapes:
+        if isinstance(obj, Literal) and obj.datatype is None and not obj.language:
+            obj = Literal(str(obj), datatype=XSD.string)
+        typed.add((subject, predicate, obj))
+    return typed
+
+
 # -- SHACL ---------------------------------------------------------------------------
 
 
-def run_shacl(data_graph: Graph, shapes_graph: Graph) -> Graph:
-    """The pyshacl results graph.
+# The engines whole-base validation can use (`positions validate --engine`).  The
+# default was chosen by measurement (bench/validate_scale.py, docs/performance.md):
+# pyshacl-turbo, a SHACL engine in Rust with pySHACL's interface and results,
+# gives the same problems as pyshacl (tests/test_engine_agreement.py) 15 to 50
+# times faster, and reads the store directly.  pyshacl stays as the reference.
+ENGINES = ("pyshacl-turbo", "pyshacl")
+DEFAULT_ENGINE = "pyshacl-turbo"
+
+
+def check_engine(engine: str) -> str:
+    """``engine``, if it is one of :data:`ENGINES`; else a usage error naming them."""
+    if engine not in ENGINES:
+        from positions.errors import UsageError
+
+        raise UsageError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
+    return engine
+
+
+def run_shacl(data_graph: Graph, shapes_graph: Graph, engine: str = DEFAULT_ENGINE) -> Graph:
+    """The results graph of ``engine`` (pyshacl's or pyshacl-turbo's, the same vocabulary).
 
     The ontology is part of the data graph, so ``sh:targetClass pos:Party``
     reaches ``pos:State`` through ``rdfs:subClassOf`` without inference.  The
     meta-SHACL check of the shapes (1.7 s) is left to the test suite.
     """
+    if check_engine(engine) == "pyshacl-turbo":
+        import pyshacl_turbo
+
+        program = pyshacl_turbo.compile_shapes(shapes_graph)
+        return _turbo_results(program.validate(data_graph, allow_warnings=True))
     import pyshacl  # imported here: it costs ~0.4 s, which other commands must not pay
 
     _conforms, results, _text = pyshacl.validate(
@@ -92,6 +139,45 @@ def run_shacl(data_graph: Graph, shapes_graph: Graph) -> Graph:
         allow_warnings=True,
         meta_shacl=False,
     )
+    return results
+
+
+def store_input(store: ox.Store, progress: Callable[[str], None] | None = None) -> Any:
+    """The union of the store's graphs as pyshacl-turbo's input, with no rdflib graph of it.
+
+    Each graph is dumped as N-Triples by pyoxigraph (blank nodes keep the
+    store's labels, so that results can be looked up in the store again);
+    ``progress(graph)`` is called after each.  Give it to :func:`run_on_store`.
+    """
+    from pyshacl_turbo.rdf import Input
+
+    parts = [store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())]
+    for graph in store.named_graphs():
+        parts.append(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph))
+        if progress is not None:
+            progress(graph.value)
+    text = b"".join(parts)
+    parts.clear()
+    return Input(text.decode("utf-8"), "nt", None, {}, preserve_ids=True)
+
+
+def run_on_store(data: Any, shapes_graph: Graph) -> Graph:
+    """pyshacl-turbo's results for :func:`store_input`'s ``data``.
+
+    The shapes' plain strings are typed ``xsd:string`` as the store's are
+    (:func:`typed_strings`).  The engine parses the data and validates every
+    shape in one native call, which reports no progress of its own.
+    """
+    import pyshacl_turbo
+
+    program = pyshacl_turbo.compile_shapes(shapes_graph)
+    return _turbo_results(program.validate(data, allow_warnings=True))
+
+
+def _turbo_results(outcome: tuple) -> Graph:
+    _conforms, results, text = outcome
+    if not hasattr(results, "subjects"):  # a ValidationFailure: shapes it cannot run
+        raise RuntimeError(f"pyshacl-turbo could not validate: {text}")
     return results
 
 
@@ -149,6 +235,7 @@ def _problem_from_result(
     where = locator.locate(focus)
     if value == focus and path is None:
         value = None  # a node-level result: its value is the focus itself
+    value = _plain(value)
     return Problem(
         file=where.file,
         line=where.line,
@@ -161,6 +248,19 @@ def _problem_from_result(
         message=message,
         source_shape=term_text(shape) if shape is not None and is_iri(shape) else None,
     )
+
+
+def _plain(value: Node | None) -> Node | None:
+    """A literal typed ``xsd:string`` as the plain string it is (RDF 1.1: the same term).
+
+    Read from the store, every string is typed; read through :func:`to_graph`,
+    none is.  Problems show it one way, ``"text"``, whichever the engine read.
+    """
+    from rdflib import Literal
+
+    if isinstance(value, Literal) and str(value.datatype) == RdflibTerms._STRING:
+        return Literal(str(value))
+    return value
 
 
 def _message(results: Graph, shapes: Graph, result: Node) -> str:

@@ -42,7 +42,15 @@ from positions.checking.advice import advise
 from positions.checking.checks import check_problems
 from positions.checking.locate import Concern, Locator
 from positions.checking.report import SH, Report, distinct
-from positions.checking.shacl import run_shacl, shacl_problems, to_graph
+from positions.checking.shacl import (
+    DEFAULT_ENGINE,
+    check_engine,
+    run_on_store,
+    run_shacl,
+    shacl_problems,
+    store_input,
+    to_graph,
+)
 from positions.checking.sources import (
     SourceFile,
     display_name,
@@ -51,6 +59,7 @@ from positions.checking.sources import (
 )
 from positions.checking.texts import text_problems
 from positions.rdf.namespaces import compact
+from positions.rdf.rdfio import graph_iri
 
 if TYPE_CHECKING:  # rdflib and pyshacl cost half a second to import: see validate()
     from positions.base.local import LocalBase
@@ -71,6 +80,7 @@ def validate(
     *,
     strict: bool = False,
     incremental: bool = True,
+    engine: str = DEFAULT_ENGINE,
 ) -> Report:
     """Validate the base, or ``files`` in its context, against the shapes and checks.
 
@@ -87,14 +97,21 @@ def validate(
     validated whole: it costs a few seconds at most, and it also catches what
     new facts break in nodes they do not mention (a new publication date that
     older statements now postdate), which the incremental extract can miss.
+
+    ``engine`` is the SHACL engine (:data:`positions.checking.shacl.ENGINES`):
+    pyshacl-turbo by default, which validates the whole base on its store
+    (:func:`validate_store`); pyshacl, the reference, on an rdflib graph.
     """
+    check_engine(engine)
+    if files is None and engine == "pyshacl-turbo":
+        return validate_store(kb, strict=strict)
     if files is not None and incremental and kb.layout.data_bytes() >= INCREMENTAL_FROM_BYTES:
         files = list(files)
         in_base = {p.resolve() for p in kb.layout.ontology_files() + kb.layout.data_files()}
         if files and not any(Path(f).resolve() in in_base for f in files):
             from positions.checking.incremental import validate_new
 
-            return validate_new(kb, files, strict=strict)  # with its advice
+            return validate_new(kb, files, strict=strict, engine=engine)  # with its advice
     from positions.progress import Stages
 
     with Stages("validating") as stage:
@@ -107,8 +124,8 @@ def validate(
         data_graph = to_graph([*new, *base])
         shapes_graph = to_graph(shapes)
         _refuse_hostile_shape_queries(shapes)
-        stage(f"validating {len(data_graph):,} triples against the shapes (pyshacl)")
-        results = run_shacl(data_graph, shapes_graph)
+        stage(f"validating {len(data_graph):,} triples against the shapes ({engine})")
+        results = run_shacl(data_graph, shapes_graph, engine)
 
         stage("running the checks and locating the problems")
         locator = Locator(new + base, data_graph)
@@ -122,6 +139,44 @@ def validate(
 
     report = Report.of(problems, [f.name for f in (new or base)], strict, results)
     return advise(kb, report, new_paths)
+
+
+def validate_store(kb: LocalBase, *, strict: bool = False) -> Report:
+    """The whole base, validated by pyshacl-turbo on its store (no rdflib graph of the data).
+
+    The same problems as :func:`validate` with pyshacl (tests/test_engine_agreement.py):
+    the shapes run on the union of the store's graphs, the checks run there too,
+    and each problem is located by look-ups in the store
+    (:mod:`positions.checking.storeview`).  On a terminal, a bar shows the
+    base's files read out of all, then the engine's work and the time spent.
+    """
+    from positions.checking.storeview import StoreGraph, StoreLocator
+    from positions.progress import ByteProgress, Stages
+
+    shapes = [SourceFile.read(path, kb.relative(path)) for path in kb.layout.shapes_files()]
+    _refuse_hostile_shape_queries(shapes)
+    shapes_graph = to_graph(shapes)
+    store = kb.store
+    files = kb.content_files()
+    sizes = {graph_iri(kb.relative(p)).value: p.stat().st_size for p in files}
+    with ByteProgress(sum(sizes.values()), "reading the base for pyshacl-turbo", 0) as read:
+        data = store_input(store, lambda graph: read(kb_name(graph), sizes.get(graph, 0)))
+    with Stages("validating") as stage:
+        stage("validating the base against its shapes (pyshacl-turbo)")
+        results = run_on_store(data, shapes_graph)
+        del data
+        stage("running the checks and locating the problems")
+        view = StoreGraph(store)
+        locator = StoreLocator(kb, store)
+        found = [*shacl_problems(results, shapes_graph, view, locator)]
+        found += [(p, None) for p in check_problems([], view, locator, store=store)]
+    names = [kb.relative(p) for p in files]
+    return Report.of(distinct(found), names, strict, results)
+
+
+def kb_name(graph: str) -> str:
+    """The base file a graph of the store holds (``data/statements.ttl``)."""
+    return graph.rsplit("/graph/", 1)[-1]
 
 
 _SHAPE_QUERY_PREDICATES = (SH + "select", SH + "ask", SH + "construct", SH + "update")

@@ -16,6 +16,7 @@ the clock: the description's date is the ontology's ``dcterms:modified``.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -28,7 +29,9 @@ from typing import IO, TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from positions.base.layout import LARGE_BASE_BYTES
 from positions.errors import FileSystemError, UsageError
+from positions.output.export_stream import DataFacts
 from positions.rdf import rdfio
 from positions.rdf.namespaces import DATA, PREFIXES
 from positions.rdf.turtle import blank_node_labels, serialize_trig, serialize_turtle
@@ -97,6 +100,11 @@ class Graph:
     triples: list[ox.Triple]
 
 
+# The graph of the triples RDFS entailment adds (made in the store by the entail helper).
+INFERRED = "inferred"
+INFERRED_GRAPH = rdfio.graph_iri(INFERRED)
+
+
 def export(
     kb: LocalBase,
     fmt: Format | str = Format.turtle,
@@ -105,27 +113,100 @@ def export(
     include_shapes: bool = False,
     include_description: bool = True,
     sparql_endpoint: str | None = None,
+    include_inferred: bool = False,
 ) -> bytes:
     """The base written in ``fmt``; the same base gives the same bytes."""
+    buffer = io.BytesIO()
+    write_export(
+        kb,
+        fmt,
+        buffer,
+        include_ontology=include_ontology,
+        include_shapes=include_shapes,
+        include_description=include_description,
+        sparql_endpoint=sparql_endpoint,
+        include_inferred=include_inferred,
+    )
+    return buffer.getvalue()
+
+
+def write_export(
+    kb: LocalBase,
+    fmt: Format | str,
+    out: IO[bytes],
+    *,
+    include_ontology: bool = True,
+    include_shapes: bool = False,
+    include_description: bool = True,
+    sparql_endpoint: str | None = None,
+    include_inferred: bool = False,
+) -> None:
+    """Write the base in ``fmt`` to ``out``, streaming from the store where it can.
+
+    N-Triples and N-Quads always, Turtle and TriG of a large base, come from
+    pyoxigraph's serialisers graph by graph (:mod:`positions.output.export_stream`);
+    on a terminal a bar shows the files done.  ``include_inferred`` adds the
+    graph of inferred triples (:data:`INFERRED_GRAPH`) when the store has one.
+    """
     fmt = Format(fmt)
-    graphs = collect_graphs(kb, include_ontology=include_ontology, include_shapes=include_shapes)
+    large = kb.layout.data_bytes() >= LARGE_BASE_BYTES
+    if fmt in (Format.nt, Format.nquads) or (large and fmt in (Format.turtle, Format.trig)):
+        from positions.output.export_stream import stream_export
+
+        chosen = store_graphs(
+            kb, include_ontology=include_ontology, include_inferred=include_inferred
+        )
+        shapes = kb.layout.shapes_files() if include_shapes else []
+        describe = None
+        if include_description:
+
+            def describe(facts: DataFacts) -> list[ox.Triple]:
+                return describe_dataset(kb, sparql_endpoint=sparql_endpoint, facts=facts)
+
+        stream_export(kb, fmt.value, out, chosen, shapes, describe, HEADER)
+        return
+    graphs = collect_graphs(
+        kb,
+        include_ontology=include_ontology,
+        include_shapes=include_shapes,
+        include_inferred=include_inferred,
+    )
     if include_description:
         graphs.insert(0, Graph(None, describe_dataset(kb, sparql_endpoint=sparql_endpoint)))
-    return WRITERS[fmt](kb, graphs)
+    out.write(WRITERS[fmt](kb, graphs))
 
 
-def collect_graphs(
-    kb: LocalBase, *, include_ontology: bool = True, include_shapes: bool = False
-) -> list[Graph]:
-    """The files to export, each as a named graph, sorted by file name."""
+def has_inferred_graph(kb: LocalBase) -> bool:
+    """Whether the store holds the graph of inferred triples (``export --closure``)."""
+    return kb.store.contains_named_graph(INFERRED_GRAPH)
+
+
+def store_graphs(
+    kb: LocalBase, *, include_ontology: bool = True, include_inferred: bool = False
+) -> list[tuple[str, ox.NamedNode]]:
+    """The graphs of the store to export, by file name (``inferred`` for the closure)."""
     files = list(kb.layout.data_files())
     if include_ontology:
         files += kb.layout.ontology_files()
+    names = [kb.relative(path) for path in files]
+    if include_inferred and has_inferred_graph(kb):
+        names.append(INFERRED)
+    return [(name, rdfio.graph_iri(name)) for name in sorted(names)]
+
+
+def collect_graphs(
+    kb: LocalBase,
+    *,
+    include_ontology: bool = True,
+    include_shapes: bool = False,
+    include_inferred: bool = False,
+) -> list[Graph]:
+    """The files to export, each as a named graph, sorted by file name."""
     graphs = []
-    for path in sorted(files, key=kb.relative):
-        name = rdfio.graph_iri(kb.relative(path))
-        triples = [q.triple for q in kb.store.quads_for_pattern(None, None, None, name)]
-        graphs.append(Graph(name, triples))
+    chosen = store_graphs(kb, include_ontology=include_ontology, include_inferred=include_inferred)
+    for _name, graph in chosen:
+        triples = [q.triple for q in kb.store.quads_for_pattern(None, None, None, graph)]
+        graphs.append(Graph(graph, triples))
     if include_shapes:  # shapes are not in the store: queries do not see them
         for path in kb.layout.shapes_files():
             name = rdfio.graph_iri(kb.relative(path))
@@ -136,19 +217,18 @@ def collect_graphs(
 # -- the dataset description -----------------------------------------------------------
 
 
-def describe_dataset(kb: LocalBase, *, sparql_endpoint: str | None = None) -> list[ox.Triple]:
+def describe_dataset(
+    kb: LocalBase, *, sparql_endpoint: str | None = None, facts: DataFacts | None = None
+) -> list[ox.Triple]:
     """A VoID and DCAT description of the data of ``kb``, for others to find and cite it.
 
     Counts are over the files of ``data/``.  The date is the newest
     ``dcterms:modified`` of an ``owl:Ontology`` in ``ontology/`` (absent if none):
     a date read from the clock or from file times would change the bytes of
-    every export.
+    every export.  ``facts``: the figures, when the caller has counted them
+    (:func:`positions.output.export_stream.facts_from_lines`); else the store does.
     """
-    data = _union(
-        q.triple
-        for path in kb.layout.data_files()
-        for q in kb.store.quads_for_pattern(None, None, None, rdfio.graph_iri(kb.relative(path)))
-    )
+    facts = facts if facts is not None else _data_facts(kb)
     ds = DATASET
     out = [
         ox.Triple(ds, RDF_TYPE, ox.NamedNode(VOID + "Dataset")),
@@ -166,14 +246,14 @@ def describe_dataset(kb: LocalBase, *, sparql_endpoint: str | None = None) -> li
         ),
         ox.Triple(ds, _dc("license"), DATA_LICENCE),
         ox.Triple(ds, ox.NamedNode(VOID + "uriSpace"), ox.Literal(DATA)),
-        ox.Triple(ds, ox.NamedNode(VOID + "triples"), _integer(len(data))),
-        ox.Triple(ds, ox.NamedNode(VOID + "entities"), _integer(len(_entities(data)))),
+        ox.Triple(ds, ox.NamedNode(VOID + "triples"), _integer(facts.triples)),
+        ox.Triple(ds, ox.NamedNode(VOID + "entities"), _integer(facts.entities)),
     ]
     created = _ontology_date(kb)
     if created is not None:
         out.append(ox.Triple(ds, _dc("created"), created))
-    out += [ox.Triple(ds, ox.NamedNode(VOID + "vocabulary"), v) for v in _vocabularies(data)]
-    out += [ox.Triple(ds, ox.NamedNode(VOID + "exampleResource"), r) for r in _examples(data)]
+    out += [ox.Triple(ds, ox.NamedNode(VOID + "vocabulary"), v) for v in facts.vocabularies]
+    out += [ox.Triple(ds, ox.NamedNode(VOID + "exampleResource"), r) for r in facts.examples]
     if sparql_endpoint:
         out.append(ox.Triple(ds, ox.NamedNode(VOID + "sparqlEndpoint"), _iri(sparql_endpoint)))
     return out
@@ -194,35 +274,41 @@ def _iri(value: str) -> ox.NamedNode:
         raise UsageError(f"--sparql-endpoint {value!r} is not a valid IRI: {error}") from None
 
 
-def _union(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    return sorted(set(triples), key=_triple_key)
+def _data_facts(kb: LocalBase) -> DataFacts:
+    """The description's figures, computed by the store (a few SPARQL queries, no
+    Python object per triple: seconds at a million statements)."""
+    graphs = " ".join(str(rdfio.graph_iri(kb.relative(p))) for p in kb.layout.data_files())
+    within = f"VALUES ?g {{ {graphs} }} GRAPH ?g"
 
+    def rows(text: str) -> list:
+        return list(kb.store.query(text))
 
-def _entities(data: list[ox.Triple]) -> set[ox.NamedNode]:
-    """Resources of the dataset's own namespace that the data says something about."""
-    return {t.subject for t in data if isinstance(t.subject, ox.NamedNode)}
-
-
-def _vocabularies(data: list[ox.Triple]) -> list[ox.NamedNode]:
-    """Namespaces (of the known prefixes) of the predicates and classes the data uses."""
-    terms = {t.predicate.value for t in data}
-    terms |= {t.object.value for t in data if t.predicate == RDF_TYPE}
-    found = set()
-    for namespace in PREFIXES.values():
-        if namespace != DATA and any(term.startswith(namespace) for term in terms):
-            found.add(namespace)
-    return [ox.NamedNode(ns) for ns in sorted(found)]
-
-
-def _examples(data: list[ox.Triple]) -> list[ox.NamedNode]:
-    """The first (by IRI) resource of the data namespace of each class used."""
-    first: dict[str, str] = {}
-    for t in data:
-        if t.predicate == RDF_TYPE and isinstance(t.subject, ox.NamedNode):
-            subject = t.subject.value
-            if subject.startswith(DATA) and subject < first.get(t.object.value, "\uffff"):
-                first[t.object.value] = subject
-    return [ox.NamedNode(iri) for iri in sorted(set(first.values()))]
+    # One pass over the data for the counts and the predicates (a scan each
+    # cost as much as the dump of the whole base at 10k); the types by index.
+    (first,) = rows(
+        "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?named) AS ?e) "
+        "(GROUP_CONCAT(DISTINCT STR(?p); separator=' ') AS ?ps) WHERE { "
+        f"{{ SELECT DISTINCT ?s ?p ?o WHERE {{ {within} {{ ?s ?p ?o }} }} }} "
+        "BIND(IF(isIRI(?s), ?s, ?nothing) AS ?named) }"
+    )
+    terms = set(first["ps"].value.split()) if first["ps"] is not None else set()
+    typed = rows(f"SELECT DISTINCT ?c WHERE {{ {within} {{ ?s <{RDF_TYPE.value}> ?c }} }}")
+    terms |= {r["c"].value for r in typed}
+    found = {
+        namespace
+        for namespace in PREFIXES.values()
+        if namespace != DATA and any(term.startswith(namespace) for term in terms)
+    }
+    firsts = rows(
+        f"SELECT ?c (MIN(STR(?s)) AS ?first) WHERE {{ {within} {{ ?s <{RDF_TYPE.value}> ?c }} "
+        f'FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{DATA}")) }} GROUP BY ?c'
+    )
+    return DataFacts(
+        triples=int(first["n"].value),
+        entities=int(first["e"].value),
+        vocabularies=[ox.NamedNode(ns) for ns in sorted(found)],
+        examples=[ox.NamedNode(iri) for iri in sorted({r["first"].value for r in firsts})],
+    )
 
 
 def _ontology_date(kb: LocalBase) -> ox.Literal | None:
@@ -418,12 +504,22 @@ def refuse_output_inside_base(kb: LocalBase, output: Path) -> None:
             )
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Replace ``path`` with ``content`` all at once: readers see the old file or the new one."""
+def write_atomically(path: Path, content: bytes | Callable[[IO[bytes]], None]) -> None:
+    """Replace ``path`` with ``content`` all at once: readers see the old file or the new one.
+
+    ``content`` is the bytes, or a function that writes them to the file it is
+    given (an export streams into it).  The file gets the mode a new file gets
+    under the user's umask (0644 under the usual 022), as ``report -o`` and
+    any other program's output would, not the 0600 of a temporary file.
+    """
     try:
         with _temporary_beside(path) as (handle, temporary):
-            handle.write(content)
+            if callable(content):
+                content(handle)
+            else:
+                handle.write(content)
             handle.flush()
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
             os.fsync(handle.fileno())
             handle.close()
             os.replace(temporary, path)
@@ -449,6 +545,12 @@ def _temporary_beside(path: Path) -> Iterator[tuple[IO[bytes], Path]]:
         handle.close()
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -33,6 +33,12 @@ ontology/context.jsonld, written inline.
   positions export -f trig --with-shapes -o positions.trig
 
   positions export -f jsonld --no-ontology -o positions.jsonld
+
+  positions export -f nquads --closure -o closure.nq
+
+A large base is written from its store as it goes (N-Triples and N-Quads always; Turtle and
+TriG laid out by pyoxigraph's own writer there), with a bar on a terminal. A file is written
+with the mode your umask gives a new file.
 """
 
 
@@ -70,16 +76,31 @@ def export_command(
         str | None,
         typer.Option("--sparql-endpoint", help="Name this SPARQL endpoint in the description."),
     ] = None,
+    closure: Annotated[
+        bool,
+        typer.Option(
+            "--closure",
+            help="Include the inferred triples (the named graph "
+            "https://w3id.org/positions/graph/inferred), if the store has them.",
+        ),
+    ] = False,
 ) -> None:
     kb = open_kb()
-    content = kb.export(
+    if closure and not kb.has_inferred_graph():
+        print(
+            "positions: the store has no inferred graph (https://w3id.org/positions/graph/"
+            "inferred): --closure adds nothing",
+            file=sys.stderr,
+        )
+    kb.write_export(
         fmt,
         output=output,
+        to=None if output is not None else sys.stdout.buffer,
         include_ontology=not no_ontology,
         include_shapes=with_shapes,
         include_description=not no_description,
         sparql_endpoint=sparql_endpoint,
+        include_inferred=closure,
     )
     if output is None:
-        sys.stdout.buffer.write(content)
         sys.stdout.buffer.flush()

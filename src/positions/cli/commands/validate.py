@@ -42,8 +42,14 @@ VALIDATE_HELP = (
     "  positions validate new-statements.ttl --strict\n\n"
     "  positions validate --quiet data/statements.ttl\n\n"
     "  positions validate --format turtle > report.ttl\n\n"
+    "  positions validate --engine pyshacl\n\n"
     "  positions validate new-statements.ttl --endpoint http://127.0.0.1:7878/query\n"
 )
+
+
+class Engine(StrEnum):
+    turbo = "pyshacl-turbo"
+    pyshacl = "pyshacl"
 
 
 class ReportFormat(StrEnum):
@@ -100,9 +106,19 @@ def validate_command(
     timeout: Annotated[
         float, timeout_option("With --endpoint: seconds to wait for each request.")
     ] = 30.0,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            case_sensitive=False,
+            help="The SHACL engine: pyshacl-turbo (fast, reads the store) or pyshacl, the "
+            "reference it is tested against (slow on a large base). Both report the same "
+            "problems.",
+        ),
+    ] = Engine.turbo,
 ) -> None:
     kb = open_kb(endpoint, timeout=timeout)
-    report = kb.validate(files or None, strict=strict, whole=whole)
+    report = kb.validate(files or None, strict=strict, whole=whole, engine=engine.value)
     if fmt is ReportFormat.json:
         sys.stdout.write(report.to_json())
     elif fmt is ReportFormat.turtle:
