@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar
 
 from positions.base.layout import find_base
 from positions.base.local import LocalBase
+from positions.output.render import Answered  # what write_query returns
 from positions.sparql.limits import ADHOC_TIMEOUT, MEMORY_PER_QUERY_MIB, SAVED_TIMEOUT
 
 if TYPE_CHECKING:  # imported by the verbs that need them
@@ -489,21 +489,13 @@ class KnowledgeBase(LocalBase):
         graph of inferred triples (``https://w3id.org/positions/graph/inferred``)
         if the store has one (:meth:`has_inferred_graph`).  For a large base,
         :meth:`write_export` streams instead of holding the bytes."""
-        import io
+        from positions.output.export import export_base
 
-        if output is not None:
-            self.write_export(fmt, output=output, include_ontology=include_ontology,
-                              include_shapes=include_shapes,
-                              include_description=include_description,
-                              sparql_endpoint=sparql_endpoint,
-                              include_inferred=include_inferred)  # fmt: skip
-            return output.read_bytes()
-        buffer = io.BytesIO()
-        self.write_export(fmt, to=buffer, include_ontology=include_ontology,
-                          include_shapes=include_shapes, include_description=include_description,
-                          sparql_endpoint=sparql_endpoint,
-                          include_inferred=include_inferred)  # fmt: skip
-        return buffer.getvalue()
+        options = dict(include_ontology=include_ontology, include_shapes=include_shapes,
+                       include_description=include_description, sparql_endpoint=sparql_endpoint,
+                       include_inferred=include_inferred)  # fmt: skip
+        written = export_base(self, fmt, output=output, **options)
+        return output.read_bytes() if output is not None else written
 
     def write_export(
         self,
@@ -520,28 +512,12 @@ class KnowledgeBase(LocalBase):
         """Write the export (see :meth:`export`) atomically to the file ``output``, or
         into the binary stream ``to``, streaming from the store (N-Triples and
         N-Quads always, Turtle and TriG of a large base) with a bar on a terminal."""
-        from functools import partial
+        from positions.output.export import export_base
 
-        from positions.output.export import (
-            Format,
-            refuse_output_inside_base,
-            write_atomically,
-            write_export,
-        )
-
-        chosen = Format.parse(fmt)
-        options = dict(
-            include_ontology=include_ontology,
-            include_shapes=include_shapes,
-            include_description=include_description,
-            sparql_endpoint=sparql_endpoint,
-            include_inferred=include_inferred,
-        )
-        if output is not None:
-            refuse_output_inside_base(self, output)
-            write_atomically(output, partial(write_export, self, chosen, **options))
-        elif to is not None:
-            write_export(self, chosen, to, **options)
+        options = dict(include_ontology=include_ontology, include_shapes=include_shapes,
+                       include_description=include_description, sparql_endpoint=sparql_endpoint,
+                       include_inferred=include_inferred)  # fmt: skip
+        export_base(self, fmt, output=output, to=to, **options)
 
     def has_inferred_graph(self) -> bool:
         """Whether the store holds inferred triples (made by RDFS entailment)."""
@@ -558,8 +534,7 @@ class KnowledgeBase(LocalBase):
             refuse_output_inside_base(self, output)
         html = build_report(self)
         if output is not None:
-            write_atomically(output, html.encode("utf-8"))
-            _readable_by_all(output)
+            write_atomically(output, html.encode("utf-8"))  # under the user's umask
         return html
 
     def push(
@@ -614,29 +589,7 @@ class KnowledgeBase(LocalBase):
         return server
 
 
-@dataclass(frozen=True)
-class Answered:
-    """What :meth:`KnowledgeBase.write_query` wrote: the kind of answer, whether
-    it was cut at the row limit, and an ASK query's verdict (None for others)."""
-
-    kind: str
-    truncated: bool
-    boolean: bool | None
-
-
 def _width(out: TextIO) -> int | None:
     import shutil
 
     return shutil.get_terminal_size((120, 24)).columns if out.isatty() else None
-
-
-def _readable_by_all(path: Path) -> None:
-    # The atomic writer's temporary file is private (0600); a report is meant to be
-    # shared, so give it the mode a new file would have under the user's umask.
-    import contextlib
-    import os
-
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):  # a file system without modes: nothing to fix
-        path.chmod(0o666 & ~umask)

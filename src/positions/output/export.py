@@ -176,6 +176,28 @@ def write_export(
     out.write(WRITERS[fmt](kb, graphs))
 
 
+def export_base(
+    kb: LocalBase,
+    fmt: str,
+    *,
+    output: Path | None = None,
+    to: IO[bytes] | None = None,
+    **options: object,
+) -> bytes:
+    """The export of ``kb`` in ``fmt`` (:meth:`Format.parse`): written atomically to the file
+    ``output`` (never inside the base), or into the stream ``to``, or else returned."""
+    from functools import partial
+
+    chosen = Format.parse(fmt)
+    if output is not None:
+        refuse_output_inside_base(kb, output)
+        write_atomically(output, partial(write_export, kb, chosen, **options))
+        return b""
+    buffer = to if to is not None else io.BytesIO()
+    write_export(kb, chosen, buffer, **options)
+    return buffer.getvalue() if isinstance(buffer, io.BytesIO) and to is None else b""
+
+
 def has_inferred_graph(kb: LocalBase) -> bool:
     """Whether the store holds the graph of inferred triples (``export --closure``)."""
     return kb.store.contains_named_graph(INFERRED_GRAPH)

@@ -21,6 +21,7 @@ import io
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,16 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What :meth:`KnowledgeBase.write_query` wrote: the kind of answer, whether
+    it was cut at the row limit, and an ASK query's verdict (None for others)."""
+
+    kind: str
+    truncated: bool
+    boolean: bool | None
 
 
 class OutputFormat(StrEnum):
