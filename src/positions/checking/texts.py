@@ -116,6 +116,19 @@ def text_problems(
                 yield _not_in_text(said, source, data, locator, files)
 
 
+def store_text_problems(
+    layout: Layout, store: ox.Store, data: Graph, locator: Locator
+) -> Iterator[Problem]:
+    """:func:`text_problems` of the whole base, read from its store (the quads of digests,
+    sources and words only); a problem is placed at its node's line."""
+    quads = [
+        quad
+        for predicate in (TEXT_SHA256, SOURCE, *WORDS)
+        for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, None)
+    ]
+    yield from text_problems(layout, [SourceFile(Path(), "", quads)], data, locator)
+
+
 class _Texts:
     """The texts of the sources, read and normalised once each."""
 

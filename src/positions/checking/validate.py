@@ -57,7 +57,7 @@ from positions.checking.sources import (
     distinct_new_files,
     read_base_files,
 )
-from positions.checking.texts import text_problems
+from positions.checking.texts import store_text_problems, text_problems
 from positions.rdf.namespaces import compact
 from positions.rdf.rdfio import graph_iri
 
@@ -170,8 +170,9 @@ def validate_store(kb: LocalBase, *, strict: bool = False) -> Report:
         locator = StoreLocator(kb, store)
         found = [*shacl_problems(results, shapes_graph, view, locator)]
         found += [(p, None) for p in check_problems([], view, locator, store=store)]
+        found += [(p, None) for p in store_text_problems(kb.layout, store, view, locator)]
     names = [kb.relative(p) for p in files]
-    return Report.of(distinct(found), names, strict, results)
+    return advise(kb, Report.of(distinct(found), names, strict, results), None)
 
 
 def kb_name(graph: str) -> str:
