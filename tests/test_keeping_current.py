@@ -20,8 +20,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
-
 from positions import KnowledgeBase
 from support import KB, TURTLE_PREFIXES, cli, tree_digest
 
@@ -189,9 +187,9 @@ kb:test-stmt-nato-arms-control a pos:Statement ;
 
 
 # Docs, "Changing facts": the status that changes in time, with the sending date.
-SENT = PREFIXES + (
-    'kb:us-written-response pos:documentStatus status:sent ; pos:sentOn "2022-01-26"^^xsd:date .\n'
-    'kb:nato-written-response pos:documentStatus status:sent ; pos:sentOn "2022-01-26"^^xsd:date .\n'
+SENT = PREFIXES + "".join(
+    f'kb:{name} pos:documentStatus status:sent ; pos:sentOn "2022-01-26"^^xsd:date .\n'
+    for name in ("us-written-response", "nato-written-response")
 )
 
 # The same facts as rows, one file per kind (docs/adding.md, "Spreadsheets").
@@ -334,6 +332,11 @@ def csv_from_template(kind: str, rows: list[dict[str, str]]) -> str:
     return buffer.getvalue()
 
 
+def import_rows(base: Path, folder: Path, kind: str, rows: list[dict[str, str]]):
+    """Fill KIND's template with ROWS, save it as KIND.csv and import it."""
+    return run(base, "import", str(write(folder, f"{kind}.csv", csv_from_template(kind, rows))))
+
+
 def amend_sent(base: Path, tmp_path: Path) -> None:
     amended = run(
         base,
@@ -411,8 +414,7 @@ def test_the_written_responses_from_csv_files(base: Path, tmp_path: Path) -> Non
     # Docs: parties, outlets and people first, then sources, roles held, documents, then
     # statements.
     for kind in ("outlet", "person", "source", "role-held", "document", "statement"):
-        path = write(tmp_path, f"{kind}.csv", csv_from_template(kind, ROWS[kind]))
-        imported = run(base, "import", str(path))
+        imported = import_rows(base, tmp_path, kind, ROWS[kind])
         assert imported.exit_code == 0, (kind, imported.output)
         assert "Violation" not in imported.stdout
     # The status change is an amend, and amend reads RDF only: a CSV of the new status is
@@ -433,6 +435,9 @@ def test_the_written_responses_from_csv_files(base: Path, tmp_path: Path) -> Non
     assert conflict.exit_code == 1
     assert "conflicts with status:promised" in conflict.output
     assert "positions amend" in conflict.output
+    not_rdf = run(base, "amend", str(sent_csv))
+    assert not_rdf.exit_code == 2
+    assert "unknown RDF file type '.csv'" in not_rdf.output
     assert tree_digest(base / "data") == before
     amend_sent(base, tmp_path)
     assert_the_responses_are_in(base)
@@ -458,14 +463,7 @@ def test_a_response_dated_before_the_demand_is_refused(base: Path, tmp_path: Pat
     assert "1 violation" in out
     # The same mistake in a spreadsheet, at its row.
     for kind in ("outlet", "person", "source", "role-held"):
-        assert (
-            run(
-                base,
-                "import",
-                str(write(tmp_path, f"{kind}.csv", csv_from_template(kind, ROWS[kind]))),
-            ).exit_code
-            == 0
-        )
+        assert import_rows(base, tmp_path, kind, ROWS[kind]).exit_code == 0
     wrong = [dict(r) for r in ROWS["statement"]]
     wrong[1]["date"] = "2021-01-26"
     out = refused(
@@ -510,7 +508,8 @@ def test_an_iri_the_base_does_not_have_is_named_with_a_suggestion(
 ) -> None:
     keep_texts(base)
     typo = new_facts().replace(
-        "pos:speaker kb:test-state-spokesperson ;\n    pos:inRole kb:test-state-spokesperson-role ;\n"
+        "pos:speaker kb:test-state-spokesperson ;\n"
+        "    pos:inRole kb:test-state-spokesperson-role ;\n"
         "    pos:onBehalfOf kb:united-states ;\n    pos:stance stance:rejects ;\n"
         "    pos:target kb:demand-no-nato-enlargement ;",
         "pos:speaker kb:antony-blinken ;\n    pos:onBehalfOf kb:united-states ;\n"
