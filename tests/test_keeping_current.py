@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from positions import KnowledgeBase
-from support import KB, TURTLE_PREFIXES, cli, tree_digest
+from support import KB, TURTLE_PREFIXES, cli, copy_bundled, tree_digest
 
 PREFIXES = TURTLE_PREFIXES + (
     "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
@@ -441,6 +441,16 @@ def test_the_written_responses_from_csv_files(base: Path, tmp_path: Path) -> Non
     assert tree_digest(base / "data") == before
     amend_sent(base, tmp_path)
     assert_the_responses_are_in(base)
+
+    # The same outcome as the Turtle: data/ byte for byte, but for the change log.
+    turtle = copy_bundled(tmp_path / "turtle")
+    keep_texts(turtle)
+    assert run(turtle, "add", str(write(tmp_path, "responses.ttl", new_facts()))).exit_code == 0
+    amend_sent(turtle, tmp_path)
+    for path in sorted((base / "data").rglob("*.ttl")):
+        if path.name != "changes.ttl":
+            mirror = turtle / path.relative_to(base)
+            assert path.read_bytes() == mirror.read_bytes(), path.name
 
 
 def refused(base: Path, *args: str):
