@@ -80,7 +80,7 @@ class Conflict:
         return (
             f"{self.new_where}: {self.node} {self.predicate} {self.new} conflicts with "
             f"{old} in {self.existing_where} ({self.predicate} takes one value; "
-            "correct the new file, or change the base by hand if the base is wrong)"
+            "correct the new file, or change the base with positions amend if the base is wrong)"
         )
 
 
