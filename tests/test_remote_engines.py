@@ -204,7 +204,7 @@ VIRTUOSO_DEPARTS = {
     "(CONCAT over MIN of long literals)",
     "source-disagreements[node=kb:stmt-kosachev-does-not-hold-water]": "fails with SR066 "
     "Unsupported case in CONVERT (CONCAT over MIN of long literals)",
-    "position-over-time": "gives no rows for the defaults (FILTER after OPTIONALs)",
+    "date-basis": "answers HTTP 500, Virtuoso 37000 Error SQ074 (it refuses the query)",
     "position-over-time[party=kb:united-states][topic=topic:nato-enlargement]": "orders "
     "two rows of the same date the other way",
 }
@@ -227,7 +227,10 @@ VIRTUOSO_ORDER = {
     )
 }
 # Virtuoso plans some queries slowly (up to 7 s for unspecified-targets): the defaults only.
-VIRTUOSO_CASES = [(name, {}) for name in _names()]
+# position-over-time (plain SPARQL since issue 22) takes Virtuoso 7.2.5 down: the server stops
+# answering, and every query after it is refused.  Not run there; docs/remote.md says so.
+VIRTUOSO_DOWN = {"position-over-time"}
+VIRTUOSO_CASES = [(name, {}) for name in _names() if name not in VIRTUOSO_DOWN]
 
 
 @pytest.mark.parametrize(
