@@ -12,61 +12,27 @@ their paths are printed.
 
 from __future__ import annotations
 
-import importlib
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browsing import launched_browser, served
 from positions import KnowledgeBase
 from positions.output.html_report import build_report
-from positions.web.server import Site, make_server
 from support import KB, REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",  # needed as root
-    "--disable-gpu",
-    # Without these Chromium keeps trying to reach the (closed) internet.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = REPO / "bench" / "out" / "screenshots"
 NATO = KB + "demand-no-nato-enlargement"
 US = KB + "united-states"
 CELL = f'td.cell[data-demand="{NATO}"][data-party="{US}"]'
 
 
-def _sync_api() -> Any:
-    """playwright.sync_api (a test dependency); pytest.skip, saying why, if missing."""
-    try:
-        return importlib.import_module("playwright.sync_api")
-    except ImportError:
-        pytest.skip("Playwright is not installed: pip install -e '.[test]' installs it")
-
-
-def _chromium() -> Path:
-    """Debian's Chromium (.ci/run installs it); pytest.skip, saying why, if missing."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser: {CHROMIUM} is missing (apt-get install chromium; see .ci/run)")
-    return CHROMIUM
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    api = _sync_api()
-    executable = _chromium()
-    with api.sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=str(executable), args=FLAGS)
-        except Exception as error:  # a browser that will not start is no browser
-            pytest.skip(f"Chromium would not start: {error}")
+    with launched_browser() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +42,8 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="module")
 def base_url(kb: KnowledgeBase) -> Iterator[str]:
-    server = make_server(Site(kb), "127.0.0.1", 0, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(kb) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

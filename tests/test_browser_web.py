@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import csv
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from browsing import launched_browser, served
 from positions import KnowledgeBase
 from positions.output.html_report import build_report
-from positions.web.server import Site, make_server
 from support import KB, REPO
-from test_browser import FLAGS, _chromium, _sync_api
 
 SHOTS = Path(os.environ.get("POSITIONS_SHOTS") or REPO / "bench" / "out" / "screenshots")
 WIDTHS = (390, 1280)
@@ -50,15 +48,8 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    api = _sync_api()
-    executable = _chromium()
-    with api.sync_playwright() as playwright:
-        try:
-            launched = playwright.chromium.launch(executable_path=str(executable), args=FLAGS)
-        except Exception as error:  # a browser that will not start is no browser
-            pytest.skip(f"Chromium would not start: {error}")
+    with launched_browser() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,12 +59,8 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="module")
 def base_url(kb: KnowledgeBase) -> Iterator[str]:
-    server = make_server(Site(kb), "127.0.0.1", 0, quiet=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served(kb) as url:
+        yield url
 
 
 def new_page(browser: Any, width: int = 1280) -> Any:
