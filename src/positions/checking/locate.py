@@ -80,19 +80,10 @@ class Locator:
 
         if isinstance(node, BNode):
             return None
-        spellings = _spellings(str(node), source.prefixes)
         index = self._indexes.get(id(source))
         if index is None:
             index = self._indexes[id(source)] = LineIndex(source.text_lines)
-        if not mentions:
-            for indented in (False, True):
-                line = index.subject_line(spellings, indented=indented)
-                if line is not None:
-                    return line
-            line = index.id_line([*spellings, str(node)])
-            if line is not None:
-                return line
-        return index.mention_line([*spellings, str(node)])
+        return iri_line(index, str(node), source.prefixes, mentions=mentions)
 
     def defining_file(self, key: str) -> SourceFile | None:
         """The file that types the node, else the first that uses it as a subject."""
@@ -117,6 +108,23 @@ class Locator:
             node, predicate = link
             trail.insert(0, compact(str(predicate)))
         return node, trail
+
+
+def iri_line(
+    index: LineIndex, iri: str, prefixes: dict[str, str], *, mentions: bool = False
+) -> int | None:
+    """The 1-based line of the indexed file where ``iri`` is written as a subject (or, with
+    ``mentions``, at all), in any spelling the file's ``prefixes`` allow."""
+    spellings = _spellings(iri, prefixes)
+    if not mentions:
+        for indented in (False, True):
+            line = index.subject_line(spellings, indented=indented)
+            if line is not None:
+                return line
+        line = index.id_line([*spellings, iri])
+        if line is not None:
+            return line
+    return index.mention_line([*spellings, iri])
 
 
 def _spellings(iri: str, prefixes: dict[str, str]) -> list[str]:

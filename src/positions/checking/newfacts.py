@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from positions.base.datafiles import RDF_TYPE, SUBCLASS_OF, superclasses
-from positions.checking.locate import LineIndex
+from positions.checking.locate import LineIndex, iri_line
 from positions.checking.near import Candidate, kind_of
 from positions.rdf.labels import label_of
 
@@ -194,20 +194,10 @@ class NewFacts:
     def _line(self, source: SourceFile, node: object, *, mentions: bool = False) -> int | None:
         if not isinstance(node, ox.NamedNode):
             return None
-        spellings = [f"<{node.value}>"] + [
-            f"{prefix}:{node.value[len(ns) :]}"
-            for prefix, ns in source.prefixes.items()
-            if ns and node.value.startswith(ns)
-        ]
         index = self._indexes.get(id(source))
         if index is None:
             index = self._indexes[id(source)] = LineIndex(source.text_lines)
-        if not mentions:
-            for indented in (False, True):
-                line = index.subject_line(spellings, indented=indented)
-                if line is not None:
-                    return line
-        return index.mention_line([*spellings, node.value])
+        return iri_line(index, node.value, source.prefixes, mentions=mentions)
 
 
 def named(nodes: Iterable[object]) -> list[ox.NamedNode]:
