@@ -1,18 +1,27 @@
 """The data says only what its sources say, in their own words.
 
 These tests read the five source documents from ../shared/seeds (beside the
-repository, as in CI); without them they are skipped with a reason.
+repository, as in CI); without them, from the base's own copies in sources/
+(source-NNN.txt, byte for byte the seeds: tests/test_source_texts.py compares them
+where both are present, and each copy's SHA-256 is recorded on its source node).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from support import SEEDS, select
+from support import REPO, SEEDS, select
 
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"source texts not found at {SEEDS}")
+
+def text_path(local_copy: str) -> Path:
+    """The text of the seed named ``local_copy`` (``003_282b302fc0ea8f5b.txt``)."""
+    if SEEDS.is_dir():
+        return SEEDS / local_copy
+    return REPO / "sources" / f"source-{local_copy.split('_', 1)[0]}.txt"
+
 
 # Where the reader comments begin in the sources that carry them: comments are
 # not data, so no excerpt may come from below these markers.
@@ -36,6 +45,7 @@ def excerpts() -> list[dict[str, str]]:
     )
 
 
+@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"source texts not found at {SEEDS}")
 def test_the_data_holds_excerpts_from_every_source_document() -> None:
     assert {row["file"] for row in excerpts()} == {p.name for p in SEEDS.glob("*.txt")}
 
@@ -43,7 +53,7 @@ def test_the_data_holds_excerpts_from_every_source_document() -> None:
 def test_every_quote_and_paraphrase_is_verbatim_from_its_source() -> None:
     missing = []
     for row in excerpts():
-        source = normalise((SEEDS / row["file"]).read_text(encoding="utf-8"))
+        source = normalise(text_path(row["file"]).read_text(encoding="utf-8"))
         if normalise(row["text"]) not in source:
             missing.append((row["holder"], row["text"][:80]))
     assert missing == []
@@ -55,7 +65,7 @@ def test_no_excerpt_comes_from_reader_comments() -> None:
         marker = COMMENTS_START.get(row["file"])
         if not marker:
             continue
-        text = (SEEDS / row["file"]).read_text(encoding="utf-8")
+        text = text_path(row["file"]).read_text(encoding="utf-8")
         comments = normalise(text[text.index(marker) :])
         article = normalise(text[: text.index(marker)])
         if normalise(row["text"]) not in article and normalise(row["text"]) in comments:
@@ -67,5 +77,5 @@ def test_a_changed_quote_would_be_caught() -> None:
     """The verbatim check is not vacuous: one altered word is not in the source."""
     row = next(r for r in excerpts() if r["kind"].endswith("quote"))
     altered = row["text"].replace(" ", "  X ", 1)
-    source = normalise((SEEDS / row["file"]).read_text(encoding="utf-8"))
+    source = normalise(text_path(row["file"]).read_text(encoding="utf-8"))
     assert normalise(altered) not in source
