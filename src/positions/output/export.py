@@ -193,9 +193,12 @@ def export_base(
         refuse_output_inside_base(kb, output)
         write_atomically(output, partial(write_export, kb, chosen, **options))
         return b""
-    buffer = to if to is not None else io.BytesIO()
+    if to is not None:
+        write_export(kb, chosen, to, **options)
+        return b""
+    buffer = io.BytesIO()
     write_export(kb, chosen, buffer, **options)
-    return buffer.getvalue() if isinstance(buffer, io.BytesIO) and to is None else b""
+    return buffer.getvalue()
 
 
 def has_inferred_graph(kb: LocalBase) -> bool:
